@@ -1,0 +1,300 @@
+"""Read chapter files into a data model: front matter, Markdown and the course's blocks.
+
+A chapter body is Markdown with blocks that open with `::: kind args` and close with `:::`
+(sim, quiz, callout, flow). Every problem is collected with its file and line; nothing is
+rendered to a page here.
+"""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup
+
+from . import markup
+from .errors import Collector, did_you_mean
+
+FRONT_MATTER_KEYS = ("title", "description", "order")
+BLOCK_KINDS = ("sim", "quiz", "callout", "flow")
+OPEN = re.compile(r"^:::\s*([A-Za-z][\w-]*)\s*(.*?)\s*$")
+FENCE = re.compile(r"^(```|~~~)")
+OPTION = re.compile(r"^- \[([ xX])\]\s+(.*\S)\s*$")
+FLOW_OPERATORS = re.compile(r"\s+(→|\+|=)\s+")
+PLACEHOLDER = "uwmblock{}x"
+MAX_SOURCE_BYTES = 1_000_000
+
+
+@dataclass
+class Option:
+    html: Markup
+    correct: bool
+    explanation: Markup
+
+
+@dataclass
+class Block:
+    kind: str
+    line: int
+    id: str = ""
+    title: str = ""
+    html: Markup = Markup("")  # callout body, sim "Try it" guide, quiz question
+    name: str = ""  # sim name
+    caption: str = ""
+    options: list = field(default_factory=list)  # quiz options
+    rows: list = field(default_factory=list)  # flow rows: (label, [(operator, title, sub)])
+
+
+@dataclass
+class Chapter:
+    source: str  # path as shown in messages, e.g. chapters/03-dreamer.md
+    slug: str
+    title: str
+    description: str
+    order: int
+    parts: list  # Markup and Block, in reading order
+    toc: list  # (level, id, text)
+    ids: set
+    links: object = None
+
+    @property
+    def url(self):
+        return f"{self.slug}.html"
+
+    @property
+    def sims(self):
+        return [p for p in self.parts if isinstance(p, Block) and p.kind == "sim"]
+
+    @property
+    def quizzes(self):
+        return [p for p in self.parts if isinstance(p, Block) and p.kind == "quiz"]
+
+
+def slug_of(path):
+    """03-dreamer.md -> dreamer."""
+    return re.sub(r"^\d+-", "", Path(path).stem)
+
+
+def read_chapter(path, display_path, chapter_files, sim_names):
+    """Parse one chapter; returns (Chapter or None, problems)."""
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        problems = Collector(display_path, [])
+        problems.add(line, "the file is not UTF-8 text")
+        return None, problems.problems
+    lines = text.splitlines()
+    problems = Collector(display_path, lines)
+    if len(raw) > MAX_SOURCE_BYTES:
+        problems.add(1, f"the file is larger than {MAX_SOURCE_BYTES:,} bytes")
+        return None, problems.problems
+    slug = slug_of(path)
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
+        problems.add(1, f"file name must be NN-lowercase-words.md, giving the slug '{slug}'")
+    meta, body_start = read_front_matter(lines, problems)
+
+    links = markup.Links(chapter_files, lambda needle, message: problems.add(
+        problems.line_of(needle, body_start + 1), message))
+    md = markup.markdown_renderer(links, links.report)
+    body, blocks = split_blocks(lines, body_start, problems)
+    parts, toc, ids = [], [], set()
+    html = md.convert(body)
+    toc = [(t["level"], t["id"], t["name"]) for t in flatten(md.toc_tokens)]
+    fragments = markup.markdown_renderer(links, links.report)
+    rendered = [render_block(b, problems, fragments, sim_names, slug, n) for n, b in enumerate(blocks)]
+    for n, piece in enumerate(re.split(r"<p>uwmblock(\d+)x</p>", html)):
+        if n % 2 == 0:
+            if piece.strip():
+                parts.append(Markup(piece))
+        else:
+            parts.append(rendered[int(piece)])
+    for part in parts:
+        for found in re.findall(r'\sid="([^"]+)"', str(part)) + [getattr(part, "id", "")]:
+            if found and found in ids:
+                problems.add(problems.line_of(found), f"duplicate id '{found}' on this page")
+            ids.add(found)
+    if not all(k in meta for k in FRONT_MATTER_KEYS):
+        return None, problems.problems
+    chapter = Chapter(display_path, slug, meta["title"], meta["description"], meta["order"],
+                      parts, toc, ids, links)
+    return chapter, problems.problems
+
+
+def flatten(tokens):
+    for token in tokens:
+        yield token
+        yield from flatten(token["children"])
+
+
+def read_front_matter(lines, problems):
+    """Parse the --- fenced key: value header; returns (dict, index of the first body line)."""
+    if not lines or lines[0].strip() != "---":
+        problems.add(1, "a chapter starts with front matter: a line '---', then title, "
+                        "description and order, then '---'")
+        return {}, 0
+    meta, end = {}, None
+    for number, line in enumerate(lines[1:], 2):
+        if line.strip() == "---":
+            end = number
+            break
+        if not line.strip():
+            continue
+        key, sep, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if not sep:
+            problems.add(number, "expected 'key: value' in the front matter")
+        elif key not in FRONT_MATTER_KEYS:
+            problems.add(number, f"unknown front matter key '{key}'{did_you_mean(key, FRONT_MATTER_KEYS)}")
+        elif key in meta:
+            problems.add(number, f"'{key}' is given twice")
+        elif not value:
+            problems.add(number, f"'{key}' is empty")
+        elif key == "order":
+            if re.fullmatch(r"\d+", value):
+                meta[key] = int(value)
+            else:
+                problems.add(number, f"order must be a whole number, not '{value}'")
+        else:
+            meta[key] = value
+    if end is None:
+        problems.add(1, "the front matter is not closed by a line '---'")
+        return meta, len(lines)
+    for key in FRONT_MATTER_KEYS:
+        if key not in meta and not any(l.split(":")[0].strip() == key for l in lines[1:end]):
+            problems.add(1, f"the front matter has no '{key}'")
+    return meta, end
+
+
+def split_blocks(lines, start, problems):
+    """Cut ::: blocks out of the body; returns (Markdown with placeholders, [(Block, body lines)])."""
+    out, blocks, n, fence = [], [], start, None
+    while n < len(lines):
+        line = lines[n]
+        if fence:
+            fence = None if line.strip().startswith(fence) else fence
+            out.append(line)
+            n += 1
+            continue
+        if FENCE.match(line.strip()):
+            fence = FENCE.match(line.strip()).group(1)
+            out.append(line)
+            n += 1
+            continue
+        opening = OPEN.match(line)
+        if line.strip() == ":::":
+            problems.add(n + 1, "':::' closes a block, but no block is open here")
+        elif opening:
+            kind, args = opening.groups()
+            close = next((k for k in range(n + 1, len(lines)) if lines[k].strip() == ":::"), None)
+            nested = next((k for k in range(n + 1, close or len(lines)) if OPEN.match(lines[k])), None)
+            if nested is not None:
+                problems.add(nested + 1, f"blocks cannot be nested: close the '{kind}' block "
+                                         f"opened at line {n + 1} with ':::' first")
+            if close is None:
+                problems.add(n + 1, f"the '{kind}' block is never closed: end it with a line ':::'")
+                break
+            if kind not in BLOCK_KINDS:
+                problems.add(n + 1, f"unknown block '{kind}'{did_you_mean(kind, BLOCK_KINDS)}; "
+                                    f"blocks are {', '.join(BLOCK_KINDS)}")
+            else:
+                blocks.append((Block(kind, n + 1, title=args), lines[n + 1:close]))
+                out += ["", PLACEHOLDER.format(len(blocks) - 1), ""]
+            n = close + 1
+            continue
+        out.append(line)
+        n += 1
+    return "\n".join(out), blocks
+
+
+def render_block(entry, problems, md, sim_names, slug, index):
+    block, body = entry
+    readers = {"sim": read_sim, "quiz": read_quiz, "callout": read_callout, "flow": read_flow}
+    block.id = f"{block.kind}-{index + 1}"
+    readers[block.kind](block, body, problems, lambda text: fragment(md, text), sim_names)
+    return block
+
+
+def fragment(md, text):
+    md.reset()
+    return Markup(md.convert(text))
+
+
+def read_callout(block, body, problems, render, _sims):
+    if not block.title:
+        problems.add(block.line, "a callout needs a title: '::: callout The core idea'")
+    if not "".join(body).strip():
+        problems.add(block.line, "the callout is empty")
+    block.html = render("\n".join(body))
+
+
+def read_sim(block, body, problems, render, sim_names):
+    block.name, block.title = block.title, ""
+    if not block.name:
+        problems.add(block.line, "name the simulation: '::: sim NAME'")
+    elif block.name not in sim_names:
+        problems.add(block.line, f"unknown sim '{block.name}'{did_you_mean(block.name, sim_names)}")
+    n = 0
+    while n < len(body) and body[n].strip():
+        key, sep, value = body[n].partition(":")
+        key = key.strip()
+        if not sep or key not in ("title", "caption"):
+            problems.add(block.line + n + 1, f"expected 'title: ...' or 'caption: ...' in a sim block"
+                                             f"{did_you_mean(key, ('title', 'caption'))}")
+        else:
+            setattr(block, key, value.strip())
+        n += 1
+    for key in ("title", "caption"):
+        if not getattr(block, key):
+            problems.add(block.line, f"the sim block has no {key}: add a line '{key}: ...'")
+    block.html = render("\n".join(body[n:]))
+
+
+def read_quiz(block, body, problems, render, _sims):
+    question, n = [], 0
+    while n < len(body) and not OPTION.match(body[n]):
+        question.append(body[n])
+        n += 1
+    if not "".join(question).strip():
+        problems.add(block.line, "the quiz has no question: write it before the options")
+    block.html = render("\n".join(question))
+    while n < len(body):
+        line_number, match = block.line + n + 1, OPTION.match(body[n])
+        if not match:
+            if body[n].strip():
+                problems.add(line_number, "expected an option '- [ ] ...' or '- [x] ...', or its "
+                                          "explanation indented by two spaces")
+            n += 1
+            continue
+        explanation, n = [], n + 1
+        while n < len(body) and not OPTION.match(body[n]) and (body[n].startswith("  ") or not body[n].strip()):
+            explanation.append(body[n].strip())
+            n += 1
+        if not "".join(explanation):
+            problems.add(line_number, "this option has no explanation: add a line indented by two "
+                                      "spaces saying why it is right or wrong")
+        block.options.append(Option(render(match.group(2)), match.group(1) != " ",
+                                    render("\n".join(explanation))))
+    if len(block.options) < 2:
+        problems.add(block.line, "a quiz needs at least two options")
+    elif not any(o.correct for o in block.options):
+        problems.add(block.line, "the quiz has no correct option: mark one '- [x]'")
+
+
+def read_flow(block, body, problems, render, _sims):
+    for n, line in enumerate(body):
+        if not line.strip():
+            continue
+        label, sep, rest = line.partition(": ")
+        if not sep or FLOW_OPERATORS.search(label):
+            label, rest = "", line
+        pieces = FLOW_OPERATORS.split(rest.strip())
+        nodes = []
+        for k in range(0, len(pieces), 2):
+            title, _, sub = pieces[k].partition(" | ")
+            nodes.append((pieces[k - 1] if k else "", title.strip(), sub.strip()))
+        if len(nodes) < 2:
+            problems.add(block.line + n + 1, "a flow row needs at least two steps joined by ' → ', ' + ' or ' = '")
+        block.rows.append((label.strip(), nodes))
+    if not block.rows:
+        problems.add(block.line, "the flow is empty")

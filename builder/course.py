@@ -1,0 +1,106 @@
+"""Gather the whole course into one data model, checking what needs every chapter at once."""
+
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup
+
+from . import chapters as chapter_reader
+from . import markup, simreg
+from .errors import BuildError, Problem
+
+
+@dataclass
+class Course:
+    root: Path
+    chapters: list
+    sims: dict  # name -> SimInfo, for the sims the chapters embed
+
+    def neighbours(self, chapter):
+        """(previous, next) chapters of chapter, None at the ends."""
+        i = self.chapters.index(chapter)
+        return (self.chapters[i - 1] if i else None,
+                self.chapters[i + 1] if i + 1 < len(self.chapters) else None)
+
+
+def gather(root, run_sims=False):
+    """Read and validate every chapter and sim; raise BuildError listing every problem."""
+    root = Path(root)
+    files = sorted((root / "chapters").glob("*.md"))
+    registry = simreg.load_registry(root)
+    chapter_files = {f.name: chapter_reader.slug_of(f) for f in files}
+    problems, chapters = [], []
+    if not files:
+        problems.append(Problem("chapters", 0, "no chapters found: add chapters/00-title.md"))
+    for f in files:
+        chapter, found = chapter_reader.read_chapter(
+            f, f"chapters/{f.name}", chapter_files, registry.NAMES)
+        problems += found
+        if chapter:
+            chapters.append(chapter)
+    problems += check_unique(chapters, "slug") + check_unique(chapters, "order")
+    problems += check_anchors(chapters, root)
+    sims, sim_problems = load_sims(chapters, run_sims)
+    problems += sim_problems
+    if problems:
+        raise BuildError(problems)
+    return Course(root, sorted(chapters, key=lambda c: c.order), sims)
+
+
+def check_unique(chapters, attribute):
+    seen, problems = {}, []
+    for c in chapters:
+        value = getattr(c, attribute)
+        if value in seen:
+            problems.append(Problem(c.source, 1, f"duplicate {attribute} '{value}': "
+                                                  f"{seen[value]} has it too"))
+        seen.setdefault(value, c.source)
+    return problems
+
+
+def check_anchors(chapters, root):
+    by_slug = {c.slug: c for c in chapters}
+    problems = []
+    for c in chapters:
+        lines = (root / c.source).read_text(encoding="utf-8").splitlines()
+
+        def report(needle, message):
+            line = next((n for n, t in enumerate(lines, 1) if needle in t), 1)
+            problems.append(Problem(c.source, line, message, lines[line - 1] if lines else ""))
+
+        for needle, slug, anchor in c.links.anchors:
+            target = by_slug.get(slug) if slug else c
+            if target and anchor not in target.ids:
+                hint = markup.did_you_mean(anchor, target.ids)
+                report(needle, f"no anchor '#{anchor}' in {target.source}{hint}")
+        for image in c.links.images:
+            if not (root / "chapters" / image).is_file():
+                report(image, f"image '{image}' not found in chapters/")
+    return problems
+
+
+def load_sims(chapters, run_sims):
+    """Load every sim a chapter embeds; with run_sims, also compute its first frame."""
+    sims, problems = {}, []
+    for c in chapters:
+        for block in c.sims:
+            if block.name in sims:
+                continue
+            try:
+                info = simreg.load_sim(block.name)
+                if run_sims:
+                    simreg.trial_run(info)
+                sims[block.name] = info
+            except Exception as error:  # a broken sim module: report it, keep checking
+                last = traceback.extract_tb(error.__traceback__)[-1:]
+                where = f" ({Path(last[0].filename).name}:{last[0].lineno})" if last else ""
+                problems.append(Problem(c.source, block.line,
+                                        f"sim '{block.name}' fails: {type(error).__name__}: {error}{where}"))
+    return sims, problems
+
+
+def how_html(info):
+    """The sim's "How this works" note, rendered like chapter text."""
+    links = markup.Links({}, lambda needle, message: None)
+    return Markup(markup.markdown_renderer(links, links.report).convert(info.how))

@@ -1,0 +1,54 @@
+"""Authoring errors that name the file and line, show the offending line and suggest a fix."""
+
+import difflib
+from dataclasses import dataclass
+
+
+@dataclass
+class Problem:
+    """One thing wrong in a source file."""
+
+    path: str
+    line: int
+    message: str
+    source: str = ""
+
+    def __str__(self):
+        text = f"{self.path}:{self.line}: {self.message}"
+        if self.source.strip():
+            text += f"\n    {self.line} | {self.source.rstrip()}"
+        return text
+
+
+class BuildError(Exception):
+    """Raised with every problem found in a run, not only the first."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def did_you_mean(name, candidates):
+    """A ' (did you mean 'x'?)' suffix when a close candidate exists, else ''."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class Collector:
+    """Gathers the problems of one source file."""
+
+    def __init__(self, path, lines):
+        self.path, self.lines, self.problems = path, lines, []
+
+    def add(self, line, message):
+        source = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        problem = Problem(self.path, line, message, source)
+        if problem not in self.problems:  # a Markdown pass may meet the same link twice
+            self.problems.append(problem)
+
+    def line_of(self, needle, default=1):
+        """The first line containing needle (for problems found after parsing)."""
+        for number, text in enumerate(self.lines, 1):
+            if needle in text:
+                return number
+        return default

@@ -1,0 +1,146 @@
+"""Markdown to HTML for chapters: no raw HTML, LaTeX to MathML, links checked and rewritten."""
+
+import re
+import unicodedata
+import xml.etree.ElementTree as etree
+
+import markdown
+from latex2mathml.converter import convert as latex_to_mathml
+from markdown.extensions import Extension
+from markdown.extensions.toc import TocExtension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+
+from .errors import did_you_mean
+
+SAFE_SCHEMES = ("http:", "https:", "mailto:")
+MATH = r"\$\$(.+?)\$\$|(?<![\\$\w])\$(?=\S)(.+?)(?<=\S)(?<!\\)\$(?![\w$])"
+
+
+def slugify(text, separator="-"):
+    """Heading ids: lowercase words joined by hyphens, punctuation dropped."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[\s_-]+", separator, re.sub(r"[^\w\s-]", "", text).strip().lower())
+
+
+def math_html(latex, display, where):
+    """Convert LaTeX to MathML, reporting unreadable math to where(message)."""
+    try:
+        mathml = latex_to_mathml(latex.strip(), display="block" if display else "inline")
+        tree = etree.fromstring(mathml)
+    except Exception as error:  # latex2mathml raises many types; all mean unreadable math
+        where(f"cannot read the math '{latex.strip()}' ({type(error).__name__} {error})".strip())
+        return ""
+    if any(k == "href" or k.startswith("on") for el in tree.iter() for k in el.attrib):
+        where(f"math may not contain links: '{latex.strip()}'")
+        return ""
+    return mathml
+
+
+class MathPattern(InlineProcessor):
+    """$inline$ and $$display$$ math, stored as raw MathML so Markdown leaves it alone."""
+
+    def __init__(self, md, report):
+        super().__init__(MATH, md)
+        self.report = report
+
+    def handleMatch(self, m, data):
+        display = m.group(1) is not None
+        latex = m.group(1) if display else m.group(2)
+        mathml = math_html(latex, display, lambda message: self.report(latex.strip(), message))
+        return self.md.htmlStash.store(mathml), m.start(0), m.end(0)
+
+
+class LinkChecker(Treeprocessor):
+    """Refuse unsafe URLs, require alt text, and rewrite chapter links to their pages."""
+
+    def __init__(self, md, links):
+        super().__init__(md)
+        self.links = links
+
+    def run(self, root):
+        for el in root.iter("a"):
+            el.set("href", self.links.resolve(el.get("href", ""), "link"))
+            if el.get("href", "").startswith(("http:", "https:")):
+                el.set("rel", "noopener")
+        for el in root.iter("img"):
+            if not el.get("alt", "").strip():
+                self.links.report(el.get("src", ""), "image without alt text: describe it in ![...]")
+            el.set("src", self.links.resolve(el.get("src", ""), "image"))
+
+
+class Links:
+    """What a chapter links to, for checks that need the whole course."""
+
+    def __init__(self, chapter_files, report):
+        self.chapter_files = chapter_files  # "03-dreamer.md" -> "dreamer"
+        self.report = report  # report(needle, message)
+        self.anchors = []  # (needle, slug or None for this page, anchor)
+        self.external = []
+        self.images = []
+
+    def resolve(self, url, what):
+        scheme = re.match(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*:)", url)
+        if scheme and scheme.group(1).lower() not in SAFE_SCHEMES:
+            self.report(url, f"unsafe {what} URL '{url}': only http, https and mailto are allowed")
+            return "#"
+        if scheme:
+            self.external.append(url)
+            return url
+        target, _, anchor = url.partition("#")
+        if what == "image":
+            self.images.append(target)
+            return "media/" + target.rsplit("/", 1)[-1]
+        if not target:
+            self.anchors.append((url, None, anchor))
+            return url
+        if target not in self.chapter_files:
+            hint = did_you_mean(target, self.chapter_files)
+            self.report(url, f"link to unknown chapter '{target}'{hint}")
+            return "#"
+        slug = self.chapter_files[target]
+        if anchor:
+            self.anchors.append((url, slug, anchor))
+        return f"{slug}.html" + (f"#{anchor}" if anchor else "")
+
+
+class QuoteAttribution(Treeprocessor):
+    """A block quote ending in a paragraph '— Name' becomes a figure with that caption."""
+
+    def run(self, root):
+        for parent in root.iter():
+            for index, child in enumerate(list(parent)):
+                last = child[-1] if child.tag == "blockquote" and len(child) > 1 else None
+                if last is None or last.tag != "p" or not (last.text or "").startswith("— "):
+                    continue
+                figure = etree.Element("figure", {"class": "quote"})
+                child.remove(last)
+                last.tag = "figcaption"
+                figure.extend([child, last])
+                parent.remove(child)
+                parent.insert(index, figure)
+
+
+class CourseMarkdown(Extension):
+    """Safe Markdown: raw HTML shown literally, math, checked links."""
+
+    def __init__(self, links, report_math):
+        super().__init__()
+        self.links, self.report_math = links, report_math
+
+    def extendMarkdown(self, md):
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.ESCAPED_CHARS.append("$")
+        md.inlinePatterns.register(MathPattern(md, self.report_math), "math", 185)
+        md.treeprocessors.register(LinkChecker(md, self.links), "links", 1)
+        md.treeprocessors.register(QuoteAttribution(md), "quotes", 2)
+
+
+def markdown_renderer(links, report_math):
+    """A Markdown instance for one chapter; call .reset() between documents."""
+    return markdown.Markdown(extensions=[
+        "tables", "fenced_code", "sane_lists",
+        TocExtension(slugify=slugify, toc_depth="2-3", marker=""),
+        CourseMarkdown(links, report_math),
+    ])

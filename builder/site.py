@@ -1,0 +1,116 @@
+"""Render a gathered course into a static site, built aside and swapped in whole."""
+
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from . import course as course_model
+from . import pyodide
+from .chapters import Block
+
+MARKER = ".understand-world-models-site"
+
+
+class SiteError(Exception):
+    """The output folder cannot be written safely."""
+
+
+def build(root, out, cdn=False, run_sims=False):
+    """Gather and validate the course, then write it to out; a failure leaves out as it was."""
+    course = course_model.gather(root, run_sims=run_sims)
+    out = Path(out).resolve()
+    check_output_folder(out, Path(root).resolve())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        write_site(course, staging, cdn)
+        swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return course
+
+
+def check_output_folder(out, root):
+    if root == out or root.is_relative_to(out) or any(
+            out.is_relative_to(root / d) for d in ("chapters", "sims", "templates", "static")):
+        raise SiteError(f"refusing to build into {out}: it holds the course's sources")
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+        raise SiteError(f"refusing to replace {out}: it is not a site built by this builder "
+                        f"(no {MARKER} file). Choose another --out or empty it yourself.")
+
+
+def swap_in(staging, out):
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        out.rename(old / "site")
+    staging.rename(out)
+    if old:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_site(course, out, cdn):
+    root = course.root
+    shutil.copytree(root / "static", out / "static")
+    (out / "sims").mkdir()
+    sources = {p.name: p.read_text(encoding="utf-8") for p in sorted((root / "sims").glob("*.py"))}
+    (out / "sims" / "bundle.json").write_text(json.dumps(sources))
+    media = {img for c in course.chapters for img in c.links.images}
+    if media:
+        (out / "media").mkdir()
+        for image in media:
+            shutil.copy2(root / "chapters" / image, out / "media" / Path(image).name)
+    if not cdn:
+        pyodide.install(out)
+    env = environment(root)
+    context = {"course": course, "config": page_config(cdn), "version": fingerprint(out),
+               "cdn": cdn, "cdn_origin": pyodide.CDN_URL.split("/pyodide/")[0]}
+    write(out / "index.html", env.get_template("index.html").render(context, page=None))
+    for chapter in course.chapters:
+        previous, following = course.neighbours(chapter)
+        html = env.get_template("chapter.html").render(
+            context, page=chapter, previous=previous, next=following)
+        write(out / chapter.url, html)
+    (out / MARKER).write_text("This folder is a built site; the builder may replace it whole.\n")
+
+
+def environment(root):
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(root / "templates"), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.tests["block"] = lambda part: isinstance(part, Block)
+    env.filters["inline"] = unwrap_paragraph
+    env.globals["how_html"] = course_model.how_html
+    return env
+
+
+def unwrap_paragraph(html):
+    """'<p>text</p>' -> 'text', for Markdown fragments placed where a paragraph cannot go."""
+    text = str(html).strip()
+    if text.startswith("<p>") and text.endswith("</p>") and text.count("<p>") == 1:
+        text = text[3:-4]
+    return Markup(text)
+
+
+def page_config(cdn):
+    """What the browser runtime needs to know, given to it as JSON in every page."""
+    return {"pyodide": pyodide.CDN_URL if cdn else "pyodide/", "sims": "sims/bundle.json",
+            "worker": "static/js/worker.js"}
+
+
+def fingerprint(out):
+    """A short hash of the static files and sims, appended to their URLs to defeat stale caches."""
+    digest = hashlib.sha256()
+    for path in sorted(out.joinpath("static").rglob("*")) + [out / "sims" / "bundle.json"]:
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def write(path, text):
+    path.write_text(text, encoding="utf-8")

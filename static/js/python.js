@@ -1,0 +1,58 @@
+// One Python worker per page, shared by its sims. Retry starts a fresh worker: a failed load
+// is never cached.
+
+export class Python {
+  constructor(config) {
+    this.config = config;
+    this.sims = new Map(); // key -> sim
+    this.worker = null;
+    this.state = "idle"; // idle | loading | ready | failed
+  }
+
+  attach(sim) {
+    this.sims.set(sim.key, sim);
+    if (this.state === "ready") sim.pythonReady();
+  }
+
+  detach(sim) {
+    this.sims.delete(sim.key);
+    this.post({ type: "stop", key: sim.key });
+  }
+
+  start() {
+    if (this.worker) this.worker.terminate();
+    const url = (path) => new URL(path, document.baseURI).href;
+    this.worker = new Worker(url(this.config.worker), { type: "module" });
+    this.state = "loading";
+    this.worker.onmessage = (event) => this.receive(event.data);
+    this.worker.onerror = (event) => {
+      event.preventDefault();
+      this.receive({ type: "failed", message: "Python could not load: " + (event.message || "the worker failed to start") });
+    };
+    this.worker.postMessage({ type: "init", pyodide: url(this.config.pyodide), sims: url(this.config.sims) });
+    for (const sim of this.sims.values()) sim.pythonLoading("Downloading Python…");
+  }
+
+  post(message) {
+    if (this.worker && this.state !== "failed") this.worker.postMessage(message);
+  }
+
+  receive(message) {
+    if (message.type === "frame") {
+      const sim = this.sims.get(message.key);
+      if (sim) sim.receive(message);
+      return;
+    }
+    if (message.type === "status") {
+      for (const sim of this.sims.values()) sim.pythonLoading(message.text);
+    } else if (message.type === "ready") {
+      this.state = "ready";
+      for (const sim of this.sims.values()) sim.pythonReady();
+    } else if (message.type === "failed") {
+      this.state = "failed";
+      this.worker.terminate();
+      this.worker = null;
+      for (const sim of this.sims.values()) sim.pythonFailed(message.message);
+    }
+  }
+}

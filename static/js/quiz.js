@@ -1,0 +1,63 @@
+// Quizzes: check the chosen options, explain the choice and the right answer, allow a retry.
+
+export function initQuiz(element, store) {
+  const form = element.querySelector("form");
+  const correct = JSON.parse(element.querySelector(".quiz-answer").textContent);
+  const inputs = [...form.querySelectorAll("input")];
+  const feedback = form.querySelector(".quiz-feedback");
+  const retry = form.querySelector(".quiz-retry");
+  const submit = form.querySelector('button[type="submit"]');
+  const key = element.dataset.quiz;
+  element.querySelector(".quiz-key").hidden = true;
+  form.querySelector(".quiz-actions").hidden = false;
+
+  function show(chosen, announce) {
+    const right = correct.every((c, i) => c === chosen.includes(i));
+    element.dataset.state = right ? "correct" : "incorrect";
+    inputs.forEach((input, i) => {
+      input.checked = chosen.includes(i);
+      input.disabled = true;
+      const option = input.closest(".quiz-option");
+      option.classList.toggle("is-correct", correct[i]);
+      option.classList.toggle("is-chosen", chosen.includes(i));
+      option.querySelector(".quiz-explanation").hidden = !(correct[i] || chosen.includes(i));
+    });
+    feedback.textContent = right
+      ? "Correct. The explanations are below each option."
+      : "Not quite. Read why below each option, then try again.";
+    submit.hidden = true;
+    retry.hidden = false;
+    if (announce) retry.focus();
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const chosen = inputs.flatMap((input, i) => (input.checked ? [i] : []));
+    if (!chosen.length) {
+      feedback.textContent = "Choose an answer first.";
+      return;
+    }
+    show(chosen, true);
+    store.saveAnswer(key, chosen, element.dataset.state === "correct");
+    element.dispatchEvent(new CustomEvent("quiz:answered", { bubbles: true }));
+  });
+
+  retry.addEventListener("click", () => {
+    element.dataset.state = "unanswered";
+    inputs.forEach((input) => {
+      input.disabled = false;
+      input.checked = false;
+      const option = input.closest(".quiz-option");
+      option.classList.remove("is-correct", "is-chosen");
+      option.querySelector(".quiz-explanation").hidden = true;
+    });
+    feedback.textContent = "";
+    submit.hidden = false;
+    retry.hidden = true;
+    store.saveAnswer(key, null, false);
+    inputs[0].focus();
+  });
+
+  const saved = store.answer(key);
+  if (saved) show(saved, false);
+}
