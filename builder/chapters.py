@@ -112,7 +112,8 @@ def read_chapter(path, display_path, chapter_files, sim_names):
     for part in parts:
         for found in re.findall(r'\sid="([^"]+)"', str(part)) + [getattr(part, "id", "")]:
             if found and found in ids:
-                problems.add(problems.line_of(found), f"duplicate id '{found}' on this page")
+                line = part.line if isinstance(part, Block) else problems.line_of(found)
+                problems.add(line, f"duplicate id '{found}' on this page")
             ids.add(found)
     if not all(k in meta for k in FRONT_MATTER_KEYS):
         return None, problems.problems

@@ -41,7 +41,7 @@ def gather(root, run_sims=False):
             chapters.append(chapter)
     problems += check_unique(chapters, "slug") + check_unique(chapters, "order")
     problems += check_anchors(chapters, root)
-    sims, sim_problems = load_sims(chapters, run_sims)
+    sims, sim_problems = load_sims(chapters, registry.NAMES, run_sims)
     problems += sim_problems
     if problems:
         raise BuildError(problems)
@@ -80,12 +80,12 @@ def check_anchors(chapters, root):
     return problems
 
 
-def load_sims(chapters, run_sims):
-    """Load every sim a chapter embeds; with run_sims, also compute its first frame."""
+def load_sims(chapters, names, run_sims):
+    """Load every registered sim a chapter embeds; with run_sims, also compute its first frame."""
     sims, problems = {}, []
     for c in chapters:
         for block in c.sims:
-            if block.name in sims:
+            if block.name in sims or block.name not in names:
                 continue
             try:
                 info = simreg.load_sim(block.name)

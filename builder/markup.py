@@ -29,7 +29,8 @@ def math_html(latex, display, where):
         mathml = latex_to_mathml(latex.strip(), display="block" if display else "inline")
         tree = etree.fromstring(mathml)
     except Exception as error:  # latex2mathml raises many types; all mean unreadable math
-        where(f"cannot read the math '{latex.strip()}' ({type(error).__name__} {error})".strip())
+        detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        where(f"cannot read the math '{latex.strip()}' ({detail})")
         return ""
     if any(k == "href" or k.startswith("on") for el in tree.iter() for k in el.attrib):
         where(f"math may not contain links: '{latex.strip()}'")

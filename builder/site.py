@@ -85,6 +85,7 @@ def environment(root):
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.tests["block"] = lambda part: isinstance(part, Block)
     env.filters["inline"] = unwrap_paragraph
+    env.filters["with_unit"] = with_unit
     env.globals["how_html"] = course_model.how_html
     return env
 
@@ -95,6 +96,11 @@ def unwrap_paragraph(html):
     if text.startswith("<p>") and text.endswith("</p>") and text.count("<p>") == 1:
         text = text[3:-4]
     return Markup(text)
+
+
+def with_unit(value, unit):
+    """12 and "%" -> "12%"; 60 and "steps" -> "60 steps" (the browser mirrors this in sim.js)."""
+    return f"{value}{unit}" if not unit or not unit[0].isalpha() else f"{value} {unit}"
 
 
 def page_config(cdn):

@@ -2,6 +2,9 @@
 // happens in the worker; here we only ask for frames, one at a time, at the display's rate.
 import { draw, palette, plotArea, unpack } from "./render.js";
 
+// 12 and "%" -> "12%"; 60 and "steps" -> "60 steps" (as the builder's with_unit filter).
+const withUnit = (value, unit = "") => (/^[A-Za-z]/.test(unit) ? `${value} ${unit}` : `${value}${unit}`);
+
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
 export class Sim {
@@ -160,7 +163,7 @@ export class Sim {
     if (control.kind === "slider") {
       value = Number(value);
       const output = input.parentElement.querySelector("output");
-      if (output) output.textContent = `${value}${control.unit || ""}`;
+      if (output) output.textContent = withUnit(value, control.unit);
     } else if (control.kind === "toggle") {
       value = input.checked;
     }
