@@ -27,6 +27,9 @@ RUNTIME_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_s
 PACKAGES = ("numpy",)
 NUMPY_WHEEL = "numpy-2.4.3-cp314-cp314-pyemscripten_2026_0_wasm32.whl"
 WHEEL_CARRIER = ("open-webui==0.12.4", f"open_webui/frontend/pyodide/{NUMPY_WHEEL}")
+# What the sims and their runner import: these modules ship with bytecode (see precompile.py).
+PRECOMPILED_IMPORTS = "numpy, json, math, traceback, importlib"
+HERE = Path(__file__).resolve().parent
 
 
 class AssetError(Exception):
@@ -124,20 +127,50 @@ def from_carrier(name, tmp):
     return tmp / name
 
 
+def precompiled(folder, archives):
+    """A folder with archives rebuilt with bytecode, made once by Pyodide under Node.js.
+
+    Returns None (and the build ships plain sources) when Node.js cannot do it.
+    """
+    recipe = hashlib.sha256((HERE / "precompile.py").read_bytes() + (HERE / "precompile.mjs").read_bytes()
+                            + PRECOMPILED_IMPORTS.encode()).hexdigest()[:16]
+    target = folder / f"precompiled-{recipe}"
+    if all((target / a).is_file() for a in archives):
+        return target
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        try:
+            log("precompiling the standard library and numpy to bytecode")
+            subprocess.run(["node", str(HERE / "precompile.mjs"), str(folder), tmp, PRECOMPILED_IMPORTS,
+                            *archives], check=True, capture_output=True, timeout=600)
+        except (OSError, subprocess.SubprocessError) as error:
+            detail = getattr(error, "stderr", b"") or b""
+            log(f"could not precompile ({error}); shipping sources only. {detail.decode()[-500:]}")
+            return None
+        staged = Path(tmp) / "done"
+        staged.mkdir()
+        for a in archives:
+            (Path(tmp) / a).rename(staged / a)
+        staged.rename(target)
+    return target
+
+
 def install(out):
     """Copy the runtime into out/pyodide with a lock that lists exactly what is shipped."""
     folder = assemble()
     target = out / "pyodide"
     target.mkdir(parents=True)
     lock = json.loads((folder / "pyodide-lock.json").read_text())
+    wheels = [lock["packages"][name]["file_name"] for name in PACKAGES]
+    compiled = precompiled(folder, ["python_stdlib.zip", *wheels])
+    source = {a: (compiled or folder) / a for a in ["python_stdlib.zip", *wheels]}
     shipped = {}
     for name in PACKAGES:
         entry = dict(lock["packages"][name])
-        link_or_copy(folder / entry["file_name"], target / entry["file_name"])
+        link_or_copy(source[entry["file_name"]], target / entry["file_name"])
         entry["sha256"] = sha256(target / entry["file_name"])
         shipped[name] = entry
     for name in RUNTIME_FILES[:-1]:
-        link_or_copy(folder / name, target / name)
+        link_or_copy(source.get(name, folder / name), target / name)
     lock["packages"] = shipped
     (target / "pyodide-lock.json").write_text(json.dumps(lock, indent=1))
 

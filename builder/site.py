@@ -27,6 +27,7 @@ def build(root, out, cdn=False, run_sims=False):
     check_output_folder(out, Path(root).resolve())
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a site is for everyone to read
     try:
         write_site(course, staging, cdn)
         swap_in(staging, out)
@@ -77,6 +78,7 @@ def write_site(course, out, cdn):
         html = env.get_template("chapter.html").render(
             context, page=chapter, previous=previous, next=following)
         write(out / chapter.url, html)
+    (out / ".nojekyll").write_text("")  # GitHub Pages: serve the files as they are
     (out / MARKER).write_text("This folder is a built site; the builder may replace it whole.\n")
 
 
