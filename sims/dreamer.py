@@ -1,0 +1,325 @@
+"""Dreamer's loop on a 2-D point mass: fit a latent world model with a reward head to real data,
+then train the actor and critic purely on imagined rollouts (lambda-returns), and act again.
+"""
+
+import numpy as np
+
+from sims import pointmass as pm
+from sims.contract import slider
+
+TITLE = "Dreamer's imagination rollout"
+HOW = (
+    "The latent is the state itself (a linear encoder is all a point mass needs; Dreamer learns "
+    "one from pixels). The world model is z' = A z + B a + c, fitted by least squares to every "
+    "real transition so far, with a reward head r = w·rbf(z) (30 Gaussian bumps over the arena) "
+    "fitted to the real rewards. The actor a = tanh(K z + b) and the critic v = u·features(z) "
+    "learn only inside imagination: from real states, the actor is rolled out `horizon` steps "
+    "through the model, and the λ-returns R = r + γ((1−λ)v' + λR') (γ = λ = 0.95, the critic "
+    "closing the horizon) are maximized by gradient ascent, the gradient taken by central finite "
+    "differences through the model (Dreamer backpropagates; with 10 actor parameters the two "
+    "agree). The critic is refitted by least squares to the λ-returns. The true system is used "
+    "only to collect each next episode, with exploration noise; the linear model misses the "
+    "drag, so imagination is optimistic at speed."
+)
+CONTROLS = [slider("horizon", "Imagination horizon", 1, 30, 12, unit="steps")]
+
+EPISODES = 8
+EPISODE_STEPS = 40          # 4 s of real time per episode
+TRAIN_STEPS = 30            # actor/critic updates in imagination after each episode
+BATCH = 32                  # imagined rollouts per update, started from real states
+GAMMA, LAMBDA = 0.95, 0.95
+EXPLORE_STD = 0.3           # Gaussian action noise in the real episodes
+FD_EPS = 0.02               # finite-difference step on the actor parameters
+LR = 0.05                   # Adam step size for the actor
+CRITIC_MIX = 0.5            # the critic moves half way to each new least-squares fit
+SHOW = 8                    # noisy imagined rollouts drawn from the current state
+WALLS = False
+START_JITTER = 0.2          # m: episodes start near, not at, the start
+
+
+# --- The world model, actor and critic -----------------------------------------------------------
+class WorldModel:
+    """Latent dynamics z' = A z + B a + c and a reward head r(z') = w·rbf(z'), least squares."""
+
+    def __init__(self, S, A, S2, R):
+        self.dynamics = pm.fit_model(S, A, S2, kind="affine", ridge=1e-3, walls=WALLS)
+        self.w = pm.ridge_fit(pm.rbf_features(S2), R, ridge=1e-2)
+
+    def reward(self, z):
+        return pm.rbf_features(z) @ self.w
+
+
+def policy(theta, z):
+    """Actor mean a = tanh(K z + b); theta (2, 5) = [K | b], z (..., 4)."""
+    return np.tanh(z @ theta[:, :4].T + theta[:, 4])
+
+
+def value_features(z):
+    """Critic features: bumps over position, and velocity."""
+    return np.concatenate([pm.rbf_features(z), z[..., 2:]], axis=-1)
+
+
+def rbf_gradient(z, weights):
+    """d/dp of weights·rbf(p) at the positions of z (..., 4): (..., 2)."""
+    phi = pm.rbf_features(z)[..., :-1] * weights[:-1]
+    cx = np.tile(pm.RBF_X, pm.RBF_Y.size)
+    cy = np.repeat(pm.RBF_Y, pm.RBF_X.size)
+    total = phi.sum(-1, keepdims=True)
+    grad = np.stack([z[..., 0] * total[..., 0] - phi @ cx, z[..., 1] * total[..., 0] - phi @ cy], -1)
+    return -grad / pm.RBF_WIDTH ** 2
+
+
+def value_gradient(z, u):
+    """d/dz of the critic u·value_features(z): (..., 4)."""
+    n = pm.RBF_X.size * pm.RBF_Y.size + 1
+    return np.concatenate([rbf_gradient(z, u[:n]), np.broadcast_to(u[n:], z.shape[:-1] + (2,))], -1)
+
+
+def imagine(world, theta, z0, horizon, noise=None):
+    """Roll the actor through the world model from z0 (B, 4): latents (B, H+1, 4), actions
+    (B, H, 2) and rewards (B, H). `noise` (B, H, 2) is added to the actions (the Gaussian
+    actor), or None for its mean."""
+    B = len(z0)
+    Z = np.empty((B, horizon + 1, 4))
+    A = np.empty((B, horizon, 2))
+    Z[:, 0] = z0
+    for t in range(horizon):
+        a = policy(theta, Z[:, t])
+        A[:, t] = a if noise is None else np.clip(a + noise[:, t], -1.0, 1.0)
+        Z[:, t + 1] = world.dynamics.predict(Z[:, t], A[:, t])
+    return Z, A, world.reward(Z[:, 1:])
+
+
+def lambda_returns(rewards, next_values, gamma=GAMMA, lam=LAMBDA):
+    """R_t = r_t + gamma((1 - lam) v(z_t+1) + lam R_t+1), bootstrapped with R_H = v(z_H).
+    rewards, next_values: (..., H) with next_values[..., t] = v(z_t+1)."""
+    R = np.empty_like(rewards)
+    nxt = next_values[..., -1]
+    for t in range(rewards.shape[-1] - 1, -1, -1):
+        nxt = R[..., t] = rewards[..., t] + gamma * ((1 - lam) * next_values[..., t] + lam * nxt)
+    return R
+
+
+def return_weights(horizon, gamma=GAMMA, lam=LAMBDA):
+    """The mean of the lambda-returns over t is linear in the rewards and values:
+    mean_t R_t = sum_t alpha_t r_t + beta_t v(z_t+1). Returns alpha, beta (H,)."""
+    g = np.empty(horizon)               # g_t = d mean(R) / d R_t, counting R_t's use in R_t-1
+    acc = 0.0
+    for t in range(horizon):
+        g[t] = acc = 1.0 / horizon + gamma * lam * acc
+    beta = gamma * (1 - lam) * g
+    beta[-1] = gamma * g[-1]            # the last return bootstraps fully on v(z_H)
+    return g, beta
+
+
+def actor_objective(world, critic, theta, z0, horizon):
+    """The actor's objective J (mean imagined lambda-return from the starts z0) and its gradient
+    dJ/dtheta, by backpropagation through the world model, reward head and critic."""
+    Z, A, r = imagine(world, theta, z0, horizon)
+    R = lambda_returns(r, value_features(Z[:, 1:]) @ critic)
+    alpha, beta = return_weights(horizon)
+    B = len(z0)
+    # Direct dJ/dz_t+1 from the reward and the value at z_t+1.
+    direct = (alpha[:, None] * np.concatenate([rbf_gradient(Z[:, 1:], world.w),
+                                               np.zeros((B, horizon, 2))], -1)
+              + beta[:, None] * value_gradient(Z[:, 1:], critic)) / B
+    W, K = world.dynamics.W, theta[:, :4]
+    inside = np.ones((B, horizon, 4))   # a clipped position passes no gradient
+    if world.dynamics.walls:
+        inside[..., :2] = (Z[:, 1:, :2] > pm.LO) & (Z[:, 1:, :2] < pm.HI)
+    grad = np.zeros_like(theta)
+    adj = np.zeros((B, 4))              # dJ/dz_t+1, accumulated backwards
+    for t in range(horizon - 1, -1, -1):
+        delta = (adj + direct[:, t]) * inside[:, t]
+        du = (delta @ W[4:6].T) * (1 - A[:, t] ** 2)
+        grad[:, :4] += du.T @ Z[:, t]
+        grad[:, 4] += du.sum(0)
+        adj = delta + delta @ W[:4].T + du @ K
+    return float(R.mean()), grad, Z, R
+
+
+class Dreamer:
+    """The learner's whole state; the true system appears only in `real_step`."""
+
+    def __init__(self, seed, horizon):
+        self.rng = np.random.default_rng(seed)
+        self.horizon = int(horizon)
+        self.theta = np.zeros((2, 5))
+        self.adam = [np.zeros((2, 5)), np.zeros((2, 5)), 0]
+        self.critic = np.zeros(value_features(np.zeros(4)).size)
+        self.world = None
+        self.data = {"S": [], "A": [], "S2": [], "R": []}
+        self.returns = []           # real return of each finished episode
+        self.imagined = []          # imagined lambda-return after each training step
+
+    # Real experience
+    def start_episode(self):
+        jitter = self.rng.uniform(-START_JITTER, START_JITTER, 2)
+        self.s = pm.START + np.concatenate([jitter, [0.0, 0.0]])
+        self.path, self.episode_return = [self.s], 0.0
+
+    def real_step(self):
+        a = policy(self.theta, self.s) + EXPLORE_STD * self.rng.standard_normal(2)
+        a = np.clip(a, -1.0, 1.0)
+        s2 = pm.step(self.s, a, self.rng)
+        r = float(pm.reward(s2, obstacle=False))
+        for key, x in zip(("S", "A", "S2", "R"), (self.s, a, s2, r)):
+            self.data[key].append(x)
+        self.s = s2
+        self.path.append(s2)
+        self.episode_return += r
+
+    def end_episode(self):
+        self.returns.append(self.episode_return)
+        self.world = WorldModel(*(np.array(self.data[k]) for k in ("S", "A", "S2", "R")))
+
+    # Imagination
+    def train_step(self):
+        """One actor step (Adam on the backpropagated gradient of the imagined lambda-returns)
+        and one critic refit, from a batch of real states. Returns the batch's rollouts."""
+        S = np.array(self.data["S"])
+        z0 = S[self.rng.integers(0, len(S), BATCH)]
+        J, grad, Z, R = actor_objective(self.world, self.critic, self.theta, z0, self.horizon)
+        self.theta = self.theta + self._adam(grad)
+        # The critic regresses v(z_t) on the lambda-returns (held fixed as targets).
+        X = value_features(Z[:, :-1]).reshape(-1, self.critic.size)
+        fit = pm.ridge_fit(X, R.reshape(-1), ridge=1e-2)
+        self.critic += CRITIC_MIX * (fit - self.critic)
+        self.imagined.append(J)
+        return Z, R
+
+    def _adam(self, grad, b1=0.9, b2=0.999):
+        m, v, t = self.adam
+        m, v, t = b1 * m + (1 - b1) * grad, b2 * v + (1 - b2) * grad ** 2, t + 1
+        self.adam = [m, v, t]
+        return LR * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + 1e-8)
+
+    def dream_from(self, s, noise=None):
+        """Imagined rollouts from one real state: latents, rewards, lambda-returns, v(z_H)."""
+        z0 = np.broadcast_to(s, (1 if noise is None else len(noise), 4))
+        Z, _, r = imagine(self.world, self.theta, z0, self.horizon, noise)
+        v = value_features(Z[:, 1:]) @ self.critic
+        return Z, r, lambda_returns(r, v), v[:, -1]
+
+
+def evaluate(theta, seed=0, starts=16):
+    """Real return of the actor's mean (no exploration) from jittered starts. For tests only:
+    training never calls this."""
+    rng = np.random.default_rng(seed)
+    s = np.tile(pm.START, (starts, 1))
+    s[:, :2] += rng.uniform(-START_JITTER, START_JITTER, (starts, 2))
+    total = np.zeros(starts)
+    for _ in range(EPISODE_STEPS):
+        s = pm.step(s, policy(theta, s), rng)
+        total += pm.reward(s, obstacle=False)
+    return float(total.mean())
+
+
+def run(seed, horizon=12, episodes=EPISODES):
+    """The whole loop without frames; returns the learner (returns, theta, world...)."""
+    d = Dreamer(seed, horizon)
+    for e in range(episodes):
+        d.start_episode()
+        for _ in range(EPISODE_STEPS):
+            d.real_step()
+        d.end_episode()
+        for _ in range(TRAIN_STEPS):
+            d.train_step()
+    return d
+
+
+# --- Frames -------------------------------------------------------------------------------------
+def simulate(params, seed):
+    d = Dreamer(seed, params["horizon"])
+    # Fixed action noise for the fan of imagined rollouts, so it changes only as the actor does.
+    noise = EXPLORE_STD * d.rng.standard_normal((SHOW, d.horizon, 2))
+    for e in range(EPISODES):
+        d.start_episode()
+        for t in range(EPISODE_STEPS):
+            d.real_step()
+            yield _collect_frame(d, e, t, noise)
+        d.end_episode()
+        for k in range(TRAIN_STEPS):
+            batch, _ = d.train_step()
+            yield _train_frame(d, k, batch)
+
+
+def _collect_frame(d, episode, t, noise):
+    items = _world_items(d)
+    summary = (f"episode {episode + 1} of {EPISODES}, real step {t + 1}/{EPISODE_STEPS}: "
+               f"return so far {d.episode_return:.1f}")
+    if d.world is None:
+        return _frame(d, items, None, summary + "; no world model yet, the first episode explores")
+    Z, r, R, vH = d.dream_from(d.s, noise)
+    mean = d.dream_from(d.s)
+    items.insert(-2, {"lines": pm.positions(Z), "role": "imagined", "alpha": 0.3})
+    items.insert(-2, {"line": pm.positions(mean[0][0]), "role": "imagined", "stroke": 2.5})
+    summary += (f"; imagined from here: λ-return {mean[2][0, 0]:.1f}, "
+                f"critic at the horizon {mean[3][0]:.1f}")
+    return _frame(d, items, mean, summary)
+
+
+def _train_frame(d, k, batch):
+    items = _world_items(d)
+    items.insert(-2, {"lines": pm.positions(batch[:12]), "role": "imagined", "alpha": 0.45})
+    items.insert(-2, {"points": pm.positions(batch[:12, 0]), "role": "real", "size": 3})
+    summary = (f"training in imagination, update {k + 1}/{TRAIN_STEPS}: mean imagined "
+               f"λ-return {d.imagined[-1]:.1f}; real return first episode {d.returns[0]:.1f}, "
+               f"last {d.returns[-1]:.1f}")
+    return _frame(d, items, d.dream_from(pm.START), summary)
+
+
+def _world_items(d):
+    """Arena, goal, earlier episodes (faint) and the current one in teal."""
+    items = pm.arena_items(obstacle=False)
+    n = len(d.returns) * EPISODE_STEPS
+    if n:
+        S2 = np.array(d.data["S2"][:n]).reshape(-1, EPISODE_STEPS, 4)
+        items.append({"lines": pm.positions(S2), "role": "real", "alpha": 0.2, "stroke": 1})
+    current = np.array(d.path)
+    items += [{"line": pm.positions(current), "role": "real", "stroke": 2.5},
+              {"points": pm.positions(current[-1:]), "role": "real", "size": 6}]
+    return items
+
+
+def _frame(d, world_items, dream, summary):
+    """The four panels; `dream` = (latents, rewards, lambda-returns, v(z_H)) of one rollout."""
+    H = d.horizon
+    reward_items, return_items = [], []
+    lo, hi = -5.0, 20.5
+    if dream is None:
+        note = {"text": "no model yet", "at": [H / 2, 0.5], "align": "center", "role": "muted"}
+        reward_items.append(note)
+        return_items.append(dict(note, at=[H / 2, 8.0]))
+    else:
+        Z, r, R, vH = dream
+        steps = np.arange(H + 1)
+        reward_items.append({"bars": np.stack([steps[1:], r[0]], 1), "role": "reward",
+                             "width": 0.7})
+        curve = np.concatenate([R[0], vH])
+        lo, hi = min(lo, float(curve.min()) - 1), max(hi, float(curve.max()) + 1)
+        return_items += [{"line": np.stack([steps, curve], 1), "role": "imagined", "stroke": 2},
+                         {"points": np.array([[H, vH[0]]]), "role": "ink", "size": 5}]
+    episodes = np.arange(1, len(d.returns) + 1)
+    curve_items = [{"points": np.array([[len(d.returns) + 1, d.episode_return]]), "role": "real",
+                    "size": 4, "alpha": 0.4}]
+    if len(d.returns):
+        past = np.stack([episodes, d.returns], 1)
+        curve_items += [{"line": past, "role": "real"}, {"points": past, "role": "real", "size": 4}]
+    return {
+        "panels": [
+            {"title": "Real episodes and imagined rollouts", "x": pm.ARENA_X, "y": pm.ARENA_Y,
+             "aspect": 0.75, "weight": 1.5, "xlabel": "x (m)", "ylabel": "y (m)",
+             "items": world_items},
+            {"title": "Imagined rewards (reward head)", "x": [0, H + 1], "y": [-0.3, 1.1],
+             "xlabel": "imagined step", "ylabel": "predicted reward", "items": reward_items},
+            {"title": "λ-return along the rollout", "x": [0, max(H, 1)], "y": [lo, hi],
+             "xlabel": "imagined step", "ylabel": "λ-return", "items": return_items},
+            {"title": "Real return per episode", "x": [0.5, EPISODES + 0.5],
+             "y": [min([0.0, d.episode_return - 2] + [x - 2 for x in d.returns]), 40],
+             "xlabel": "episode", "ylabel": "return", "items": curve_items},
+        ],
+        "legend": [["real", "real states (true system)"], ["imagined", "imagined by the model"],
+                   ["reward", "goal / predicted reward"], ["ink", "critic value at the horizon"]],
+        "summary": summary,
+    }

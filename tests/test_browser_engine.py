@@ -1,0 +1,55 @@
+"""The engine end to end in Chromium: a chapter's numpy sim runs offline from the built site."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+READY = 120_000  # ms: a cold Python start on a slow machine
+
+
+def canvas_pixels(page, selector):
+    return page.eval_on_selector(selector, "c => c.toDataURL()")
+
+
+def open_ready(watched, url):
+    page = watched.page
+    page.goto(url)
+    page.wait_for_selector("[data-sim][data-state=ready]", timeout=READY)
+    return page
+
+
+def test_chapter_zero_sim_runs_offline_and_its_controls_redraw(watched_page, site_url):
+    page = open_ready(watched_page, site_url + "imagining-the-future.html")
+    sim = "[data-sim=ball]"
+    page.locator(sim).scroll_into_view_if_needed()  # sims only animate while on screen
+    page.wait_for_function(  # let the ball fly and the model fit, away from the first frame
+        "s => /[1-9]\\d* transitions/.test(document.querySelector(s + ' .sim-summary').textContent)",
+        arg=sim, timeout=10_000)
+    page.click(f"{sim} button[data-action=play]")  # pause, so only a control can change the canvas
+    assert page.get_attribute(f"{sim} button[data-action=play]", "aria-pressed") == "false"
+    page.wait_for_timeout(300)
+    paused = canvas_pixels(page, f"{sim} canvas")
+    page.wait_for_timeout(300)
+    assert canvas_pixels(page, f"{sim} canvas") == paused, "a paused sim does not redraw"
+    slider = page.locator(f"{sim} input[type=range]").first
+    slider.focus()
+    slider.press("Home")
+    page.wait_for_function(
+        "([s, before]) => document.querySelector(s + ' canvas').toDataURL() !== before",
+        arg=[sim, paused], timeout=10_000)
+    assert page.get_attribute(sim, "data-state") == "ready"
+    assert watched_page.foreign_requests() == []
+    assert watched_page.problems() == []
+
+
+def test_python_and_numpy_come_from_the_site_itself(watched_page, site_url):
+    open_ready(watched_page, site_url + "imagining-the-future.html")
+    requested = " ".join(watched_page.requests)
+    assert "pyodide/pyodide.asm.wasm" in requested
+    assert "pyodide/numpy-2.4.3-" in requested
+    assert watched_page.foreign_requests() == []
+
+
+def test_the_summary_line_reports_the_sims_numbers(watched_page, site_url):
+    page = open_ready(watched_page, site_url + "imagining-the-future.html")
+    summary = page.text_content("[data-sim=ball] .sim-summary")
+    assert summary and any(ch.isdigit() for ch in summary)
