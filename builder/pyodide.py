@@ -28,7 +28,7 @@ PACKAGES = ("numpy",)
 NUMPY_WHEEL = "numpy-2.4.3-cp314-cp314-pyemscripten_2026_0_wasm32.whl"
 WHEEL_CARRIER = ("open-webui==0.12.4", f"open_webui/frontend/pyodide/{NUMPY_WHEEL}")
 # What the sims and their runner import: these modules ship with bytecode (see precompile.py).
-PRECOMPILED_IMPORTS = "numpy, json, math, traceback, importlib"
+PRECOMPILED_IMPORTS = "numpy, numpy.random, numpy.linalg, json, math, traceback, importlib"
 HERE = Path(__file__).resolve().parent
 
 

@@ -11,6 +11,7 @@ import sys
 import traceback
 
 import numpy as np
+import numpy.random  # noqa: F401  numpy loads it lazily; load it with Python, not on a first frame
 
 from sims import contract
 

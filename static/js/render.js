@@ -29,20 +29,28 @@ export function unpack(value, data) {
   return value;
 }
 
-// Panel rectangles in CSS pixels: a row when every panel fits, else a stack.
+// Panel rectangles in CSS pixels: a grid of balanced rows, as many columns as fit.
 export function layout(panels, width) {
-  const weights = panels.map((p) => p.weight || 1);
-  const total = weights.reduce((a, b) => a + b, 0);
-  const row = panels.length === 1 || panels.every((p, i) => (width * weights[i]) / total >= MIN_PANEL_WIDTH);
+  const fit = Math.max(1, Math.floor(width / MIN_PANEL_WIDTH));
+  const rowsNeeded = Math.ceil(panels.length / Math.min(fit, panels.length));
+  const columns = Math.ceil(panels.length / rowsNeeded);
   const rects = [];
-  let x = 0, y = 0, height = 0;
-  panels.forEach((panel, i) => {
-    const w = row ? (width * weights[i]) / total : width;
-    const h = Math.round(w * (panel.aspect || 0.75)) + TITLE_HEIGHT;
-    rects.push({ x, y, w, h });
-    if (row) { x += w; height = Math.max(height, h); } else { y += h; height = y; }
-  });
-  return { rects, height };
+  let y = 0;
+  for (let start = 0; start < panels.length; start += columns) {
+    const row = panels.slice(start, start + columns);
+    const weights = row.map((p) => p.weight || 1);
+    const total = weights.reduce((a, b) => a + b, 0);
+    let x = 0, height = 0;
+    row.forEach((panel, i) => {
+      const w = (width * weights[i]) / total;
+      const h = Math.round(w * (panel.aspect || 0.75)) + TITLE_HEIGHT;
+      rects.push({ x, y, w, h });
+      x += w;
+      height = Math.max(height, h);
+    });
+    y += height;
+  }
+  return { rects, height: y };
 }
 
 export function draw(canvas, frame, colors) {

@@ -16,6 +16,7 @@ export class Sim {
     this.canvas = element.querySelector("canvas");
     this.status = element.querySelector(".sim-status");
     this.summary = element.querySelector(".sim-summary");
+    this.legend = element.querySelector(".sim-legend");
     this.form = element.querySelector(".sim-controls");
     this.params = Object.fromEntries(this.config.controls.filter((c) => "default" in c).map((c) => [c.name, c.default]));
     this.seed = this.config.seed;
@@ -100,6 +101,22 @@ export class Sim {
     this.rects = draw(this.canvas, this.frame, this.colors);
     const summary = this.frame.summary || "";
     if (this.summary.textContent !== summary) this.summary.textContent = summary;
+    this.showLegend(this.frame.legend || []);
+  }
+
+  showLegend(entries) {
+    const key = JSON.stringify(entries);
+    if (this.legend.dataset.key === key) return;
+    this.legend.dataset.key = key;
+    this.legend.replaceChildren(...entries.map(([role, text]) => {
+      const item = document.createElement("li");
+      const swatch = document.createElement("span");
+      swatch.className = "sim-swatch";
+      swatch.dataset.role = role;
+      item.append(swatch, text);
+      return item;
+    }));
+    this.legend.hidden = entries.length === 0;
   }
 
   // --- Status and errors -----------------------------------------------------------------
