@@ -1,7 +1,9 @@
 """Render a gathered course into a static site, built aside and swapped in whole."""
 
 import hashlib
+import html as htmllib
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -62,6 +64,7 @@ def write_site(course, out, cdn):
     (out / "sims").mkdir()
     sources = {p.name: p.read_text(encoding="utf-8") for p in sorted((root / "sims").glob("*.py"))}
     (out / "sims" / "bundle.json").write_text(json.dumps(sources))
+    (out / "search-index.json").write_text(json.dumps(search_index(course), ensure_ascii=False))
     media = {img for c in course.chapters for img in c.links.images}
     if media:
         (out / "media").mkdir()
@@ -108,7 +111,31 @@ def with_unit(value, unit):
 def page_config(cdn):
     """What the browser runtime needs to know, given to it as JSON in every page."""
     return {"pyodide": pyodide.CDN_URL if cdn else "pyodide/", "sims": "sims/bundle.json",
-            "worker": "static/js/worker.js"}
+            "worker": "static/js/worker.js", "search": "search-index.json"}
+
+
+def search_index(course):
+    """Every chapter's sections as plain text, for the search box."""
+    sections = []
+    for chapter in course.chapters:
+        html = " ".join(str(p) if not isinstance(p, Block) else block_text(p) for p in chapter.parts)
+        pieces = re.split(r'<h[23] id="([^"]+)">(.*?)</h[23]>', html)
+        for n in range(0, len(pieces), 3):
+            anchor, heading = (pieces[n - 2], pieces[n - 1]) if n else ("", "")
+            text = plain(pieces[n])
+            if text or heading:
+                sections.append({"chapter": chapter.title, "heading": plain(heading), "text": text,
+                                 "url": chapter.url + (f"#{anchor}" if anchor else "")})
+    return sections
+
+
+def block_text(block):
+    options = " ".join(f"{o.html} {o.explanation}" for o in block.options)
+    return " ".join([block.title, block.caption, str(block.html), options])
+
+
+def plain(html):
+    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<math.*?</math>|<[^>]+>", " ", html, flags=re.S))).strip()
 
 
 def fingerprint(out):

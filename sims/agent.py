@@ -9,15 +9,15 @@ from sims.contract import button, playback, slider
 
 TITLE = "The whole loop"
 HOW = (
-    "Every step the agent plans with CEM inside its model (the controls set the horizon and the "
-    "sample budget, spent over up to 4 rounds and warm-started from the previous plan) and "
-    "applies the plan's first force to the true point mass. Every 20 real steps it refits the "
-    "model s' = s + W·[s, a, |v|v, 1] by least squares to all the transitions collected so far. "
-    "Before the first fit the model predicts that nothing moves, so every plan looks alike and "
-    "the agent acts at random. The right-hand panels show the real return of each 6 s episode "
-    "and the model's one-step error on 400 held-out random transitions. The model's features "
-    "match the true dynamics except at the walls, which is why it becomes so good so fast; "
-    "with a less lucky model class the errors and the plans stay worse."
+    "Every step the agent plans with CEM inside its model (horizon and sample budget set by the "
+    "sliders, warm-started from its previous plan) and applies the plan's first force to the true "
+    "point mass. Every 20 real steps it refits the model s' = s + W·[s, a, |v|v, 1] by least "
+    "squares to all the transitions collected so far; before the first fit the model predicts "
+    "that nothing moves, so all plans look alike and the agent acts at random. The panels show "
+    "the real return of each 6 s episode and the model's one-step error on 400 held-out random "
+    "transitions. The model's features match the true dynamics everywhere but at the walls, which "
+    "is why a few hundred transitions suffice here; a model class that cannot represent the "
+    "system levels off at a higher error, and its plans stay worse."
 )
 CONTROLS = [
     playback(),
@@ -48,8 +48,7 @@ class Agent:
         self.start_episode()
 
     def start_episode(self):
-        jitter = self.rng.uniform(-START_JITTER, START_JITTER, 2)
-        self.s = pm.START + np.concatenate([jitter, [0.0, 0.0]])
+        self.s = pm.start_states(self.rng, 1, START_JITTER)[0]
         self.path, self.episode_return, self.warm = [self.s], 0.0, None
 
     @property

@@ -240,6 +240,7 @@ def simulate(params, seed):
     times, estimates = [], []
     legend = [["real", "real ball and its recent path"],
               ["imagined", f"{N_FUTURES} futures imagined by the fitted model"],
+              ["samples", "where balls are thrown from (click to move)"],
               ["muted", "walls and floor"]]
     frame_no = 0
     while True:

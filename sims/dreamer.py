@@ -9,17 +9,17 @@ from sims.contract import slider
 
 TITLE = "Dreamer's imagination rollout"
 HOW = (
-    "The latent is the state itself (a linear encoder is all a point mass needs; Dreamer learns "
-    "one from pixels). The world model is z' = A z + B a + c, fitted by least squares to every "
+    "The latent is the state itself (a point mass needs no encoder; Dreamer learns one from "
+    "pixels), and the world model is linear: z' = A z + B a + c, fitted by least squares to every "
     "real transition so far, with a reward head r = w·rbf(z) (30 Gaussian bumps over the arena) "
-    "fitted to the real rewards. The actor a = tanh(K z + b) and the critic v = u·features(z) "
-    "learn only inside imagination: from real states, the actor is rolled out `horizon` steps "
-    "through the model, and the λ-returns R = r + γ((1−λ)v' + λR') (γ = λ = 0.95, the critic "
-    "closing the horizon) are maximized by gradient ascent, the gradient taken by central finite "
-    "differences through the model (Dreamer backpropagates; with 10 actor parameters the two "
-    "agree). The critic is refitted by least squares to the λ-returns. The true system is used "
-    "only to collect each next episode, with exploration noise; the linear model misses the "
-    "drag, so imagination is optimistic at speed."
+    "fitted to the real rewards. From real states the actor a = tanh(K z + b) is rolled out "
+    "`horizon` steps in the model, and the mean λ-return, R = r + γ((1−λ)v' + λR') with "
+    "γ = λ = 0.95 and the critic closing the horizon, is maximized by gradient ascent, the "
+    "gradient backpropagated through model, reward head and critic as in Dreamer. The critic "
+    "(linear in bumps and velocity) is refitted by least squares to the λ-returns. The true "
+    "system is used only to collect each next episode, with Gaussian exploration noise on the "
+    "actor. Limits: the model knows neither the drag nor the walls, and a linear actor learns "
+    "only simple feedback, enough here to steer to the goal."
 )
 CONTROLS = [slider("horizon", "Imagination horizon", 1, 30, 12, unit="steps")]
 
@@ -29,11 +29,9 @@ TRAIN_STEPS = 30            # actor/critic updates in imagination after each epi
 BATCH = 32                  # imagined rollouts per update, started from real states
 GAMMA, LAMBDA = 0.95, 0.95
 EXPLORE_STD = 0.3           # Gaussian action noise in the real episodes
-FD_EPS = 0.02               # finite-difference step on the actor parameters
 LR = 0.05                   # Adam step size for the actor
 CRITIC_MIX = 0.5            # the critic moves half way to each new least-squares fit
 SHOW = 8                    # noisy imagined rollouts drawn from the current state
-WALLS = False
 START_JITTER = 0.2          # m: episodes start near, not at, the start
 
 
@@ -42,7 +40,8 @@ class WorldModel:
     """Latent dynamics z' = A z + B a + c and a reward head r(z') = w·rbf(z'), least squares."""
 
     def __init__(self, S, A, S2, R):
-        self.dynamics = pm.fit_model(S, A, S2, kind="affine", ridge=1e-3, walls=WALLS)
+        # Purely linear: no walls, no speed bound (unlike the planners' models).
+        self.dynamics = pm.fit_model(S, A, S2, kind="affine", ridge=1e-3, walls=False)
         self.w = pm.ridge_fit(pm.rbf_features(S2), R, ridge=1e-2)
 
     def reward(self, z):
@@ -154,8 +153,7 @@ class Dreamer:
 
     # Real experience
     def start_episode(self):
-        jitter = self.rng.uniform(-START_JITTER, START_JITTER, 2)
-        self.s = pm.START + np.concatenate([jitter, [0.0, 0.0]])
+        self.s = pm.start_states(self.rng, 1, START_JITTER)[0]
         self.path, self.episode_return = [self.s], 0.0
 
     def real_step(self):
@@ -206,8 +204,7 @@ def evaluate(theta, seed=0, starts=16):
     """Real return of the actor's mean (no exploration) from jittered starts. For tests only:
     training never calls this."""
     rng = np.random.default_rng(seed)
-    s = np.tile(pm.START, (starts, 1))
-    s[:, :2] += rng.uniform(-START_JITTER, START_JITTER, (starts, 2))
+    s = pm.start_states(rng, starts, START_JITTER)
     total = np.zeros(starts)
     for _ in range(EPISODE_STEPS):
         s = pm.step(s, policy(theta, s), rng)
@@ -215,33 +212,36 @@ def evaluate(theta, seed=0, starts=16):
     return float(total.mean())
 
 
+def loop(d, episodes=EPISODES):
+    """The loop itself, one event at a time: ("real", episode, step, None) after each real step,
+    ("train", episode, update, imagined batch) after each update in imagination."""
+    for e in range(episodes):
+        d.start_episode()
+        for t in range(EPISODE_STEPS):
+            d.real_step()
+            yield "real", e, t, None
+        d.end_episode()
+        for k in range(TRAIN_STEPS):
+            yield "train", e, k, d.train_step()[0]
+
+
 def run(seed, horizon=12, episodes=EPISODES):
     """The whole loop without frames; returns the learner (returns, theta, world...)."""
     d = Dreamer(seed, horizon)
-    for e in range(episodes):
-        d.start_episode()
-        for _ in range(EPISODE_STEPS):
-            d.real_step()
-        d.end_episode()
-        for _ in range(TRAIN_STEPS):
-            d.train_step()
+    for _ in loop(d, episodes):
+        pass
     return d
 
 
 # --- Frames -------------------------------------------------------------------------------------
 def simulate(params, seed):
     d = Dreamer(seed, params["horizon"])
-    # Fixed action noise for the fan of imagined rollouts, so it changes only as the actor does.
-    noise = EXPLORE_STD * d.rng.standard_normal((SHOW, d.horizon, 2))
-    for e in range(EPISODES):
-        d.start_episode()
-        for t in range(EPISODE_STEPS):
-            d.real_step()
-            yield _collect_frame(d, e, t, noise)
-        d.end_episode()
-        for k in range(TRAIN_STEPS):
-            batch, _ = d.train_step()
-            yield _train_frame(d, k, batch)
+    # Fixed action noise for the fan of imagined rollouts, so it changes only as the actor does;
+    # the first rollout has none: the actor's mean.
+    noise = EXPLORE_STD * d.rng.standard_normal((SHOW + 1, d.horizon, 2))
+    noise[0] = 0.0
+    for kind, e, i, batch in loop(d):
+        yield (_collect_frame(d, e, i, noise) if kind == "real" else _train_frame(d, i, batch))
 
 
 def _collect_frame(d, episode, t, noise):
@@ -250,13 +250,12 @@ def _collect_frame(d, episode, t, noise):
                f"return so far {d.episode_return:.1f}")
     if d.world is None:
         return _frame(d, items, None, summary + "; no world model yet, the first episode explores")
-    Z, r, R, vH = d.dream_from(d.s, noise)
-    mean = d.dream_from(d.s)
-    items.insert(-2, {"lines": pm.positions(Z), "role": "imagined", "alpha": 0.3})
-    items.insert(-2, {"line": pm.positions(mean[0][0]), "role": "imagined", "stroke": 2.5})
-    summary += (f"; imagined from here: λ-return {mean[2][0, 0]:.1f}, "
-                f"critic at the horizon {mean[3][0]:.1f}")
-    return _frame(d, items, mean, summary)
+    Z, r, R, vH = dream = d.dream_from(d.s, noise)
+    items.insert(-2, {"lines": pm.positions(Z[1:]), "role": "imagined", "alpha": 0.3})
+    items.insert(-2, {"line": pm.positions(Z[0]), "role": "imagined", "stroke": 2.5})
+    summary += (f"; imagined from here: λ-return {R[0, 0]:.1f}, "
+                f"critic at the horizon {vH[0]:.1f}")
+    return _frame(d, items, dream, summary)
 
 
 def _train_frame(d, k, batch):
@@ -296,7 +295,7 @@ def _frame(d, world_items, dream, summary):
         steps = np.arange(H + 1)
         reward_items.append({"bars": np.stack([steps[1:], r[0]], 1), "role": "reward",
                              "width": 0.7})
-        curve = np.concatenate([R[0], vH])
+        curve = np.concatenate([R[0], vH[:1]])
         lo, hi = min(lo, float(curve.min()) - 1), max(hi, float(curve.max()) + 1)
         return_items += [{"line": np.stack([steps, curve], 1), "role": "imagined", "stroke": 2},
                          {"points": np.array([[H, vH[0]]]), "role": "ink", "size": 5}]

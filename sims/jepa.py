@@ -30,10 +30,10 @@ DT = 0.1
 KICK_STD = 0.05           # random kicks to the velocity each step
 TRAIN_TRAJECTORIES, TEST_TRAJECTORIES, LENGTH, BURN_IN = 16, 8, 100, 20
 
-STEPS = 1600              # gradient steps in all
-STEPS_PER_FRAME = 8
+STEPS = 3000              # gradient steps in all
+STEPS_PER_FRAME = 12
 BATCH = 256
-LEARNING_RATE = 0.01
+LEARNING_RATE = 0.015
 MOMENTUM = 0.9
 WEIGHT_DECAY = 1e-3
 VAR_WEIGHT, COV_WEIGHT = 1.0, 1.0
@@ -69,8 +69,8 @@ def simulate_states(rng, count, length):
 def observe(rng, states, mixing, noise_mixing):
     """States -> observations: the state mixed in, plus fresh distractor noise every frame."""
     flat = states.reshape(-1, STATE_DIM)        # 2-D matmuls: one BLAS call each
-    # uniform draws with the same spread as N(0, NOISE_STD²): four times cheaper than normal
-    # ones, and the mixing below makes their sum nearly Gaussian anyway
+    # uniform draws with the spread of N(0, NOISE_STD²): four times cheaper than normal ones,
+    # and the mixing below makes their sums nearly Gaussian anyway
     noise = (rng.random((len(flat), NOISE_DIM)) - 0.5) * (NOISE_STD * np.sqrt(12))
     obs = flat @ mixing.T + noise @ noise_mixing.T
     return obs.reshape(states.shape[:-1] + (OBS_DIM,))
@@ -297,26 +297,24 @@ def _frame(data, base, model, ev, history, regularize):
 
 
 def simulate(params, seed):
-    """The data and the untrained JEPA first; then the baselines, then a few steps per frame."""
+    """The data and the untrained JEPA; then the baselines; then a few steps per frame."""
     regularize = bool(params["regularize"])
     rng = np.random.default_rng(seed)
     data = make_data(rng)
     model = init_jepa(rng)
-    base = None
-    history = {"step": [], "prediction": [], "penalty": [], "error": []}
+    ev = evaluate(model, data)
+    history = {"step": [0], "error": [ev["error"]], "prediction": [], "penalty": []}
+    yield _frame(data, None, model, ev, history, regularize)
+    base = baselines(rng, data)          # in a frame of its own: keeps every frame quick
+    yield _frame(data, base, model, ev, history, regularize)
     step = 0
-    while True:
-        ev = evaluate(model, data)
-        history["step"].append(step)
-        history["error"].append(ev["error"])
-        yield _frame(data, base, model, ev, history, regularize)
-        if step >= STEPS:
-            return
-        if base is None:
-            base = baselines(rng, data)    # in its own frame after the first: keeps both quick
+    while step < STEPS:
         batch = min(STEPS_PER_FRAME, STEPS - step)
         prediction, penalty = np.mean(
             [train_step(model, rng, data["train"], regularize) for _ in range(batch)], 0)
         step += batch
-        history["prediction"].append(prediction)
-        history["penalty"].append(penalty)
+        ev = evaluate(model, data)
+        for key, value in (("step", step), ("error", ev["error"]),
+                           ("prediction", prediction), ("penalty", penalty)):
+            history[key].append(value)
+        yield _frame(data, base, model, ev, history, regularize)

@@ -14,15 +14,14 @@ from sims.contract import button, choice, slider
 TITLE = "Planning by random shooting"
 HOW = (
     "The model is linear in the features [s, a, |v|v, 1], fitted by least squares to 300 random "
-    "transitions of the true point mass (it knows nothing of the walls). A plan is a sequence of "
-    "20 forces (2 s); each sampled plan is rolled out through the model and scored by the reward "
-    "it predicts: closeness to the goal, minus a penalty per step inside the obstacle (kept 8 cm "
-    "wider, since the model errs by centimetres). **Random shooting** keeps the best of N random "
-    "sequences; **CEM** spends the same N samples in up to 4 rounds, refitting a Gaussian over "
-    "sequences to the best 20% so far after each round. The plan is then executed by "
-    "model-predictive control: apply its first force to the true system, re-plan (CEM starts from "
-    "the previous plan), repeat. Nothing here is learned beyond the model: with few samples the "
-    "best plan is still a poor one."
+    "transitions of the true point mass. A plan is 20 forces (2 s), rolled out through the model "
+    "and scored by the reward it predicts: closeness to the goal, minus a penalty per step inside "
+    "the obstacle (widened by 8 cm, because the model errs by centimetres). **Random shooting** "
+    "keeps the best of N random plans; **CEM** spends the same N samples over up to 4 rounds, "
+    "refitting a Gaussian over plans to the best 20% so far after each round. The chosen plan is "
+    "then run as model-predictive control: apply its first force to the true system, re-plan from "
+    "where the mass really is (CEM starting from its previous plan), repeat. A planner is only as "
+    "good as its samples and its model: with few samples the best plan is still a poor one."
 )
 CONTROLS = [
     slider("samples", "Samples per plan", 1, 200, 30),

@@ -22,7 +22,6 @@ GOAL = np.array([1.3, 0.8])
 GOAL_RADIUS = 0.15              # only for drawing and "reached" checks
 OBSTACLE = np.array([0.0, 0.0, 0.55])   # centre x, y and radius, m
 OBSTACLE_COST = 2.0             # reward lost per step spent inside the obstacle
-MODEL_MAX_SPEED = 4.0           # m/s, twice the true top speed: a bound for learned models
 REWARD_SLOPE = 0.25             # the reward is 1 at the goal and falls by this much per metre
 
 
@@ -59,6 +58,13 @@ def reward(s, obstacle=True, margin=0.0):
     return r
 
 
+def start_states(rng, n, jitter):
+    """n states at rest near the start: positions jittered by up to `jitter` m."""
+    s = np.tile(START, (n, 1))
+    s[:, :2] += rng.uniform(-jitter, jitter, (n, 2))
+    return s
+
+
 def random_states(rng, n, margin=0.0, max_speed=1.5):
     """States spread uniformly over the arena (kept `margin` m from the walls)."""
     p = rng.uniform(LO + margin, HI - margin, (n, 2))
@@ -80,11 +86,12 @@ def model_features(s, a, kind="affine"):
     parts = [s, np.clip(a, -1.0, 1.0)]
     if kind == "drag":
         v = s[..., 2:]
-        parts.append(np.sqrt((v * v).sum(-1, keepdims=True)) * v)
+        parts.append(np.hypot(v[..., :1], v[..., 1:]) * v)
     parts.append(np.ones(s.shape[:-1] + (1,)))
     return np.concatenate(parts, axis=-1)
 
 
+MODEL_MAX_SPEED = 4.0           # m/s, twice the true top speed: a bound for learned models
 MODEL_LO = np.array([LO[0], LO[1], -MODEL_MAX_SPEED, -MODEL_MAX_SPEED])
 MODEL_HI = np.array([HI[0], HI[1], MODEL_MAX_SPEED, MODEL_MAX_SPEED])
 
@@ -125,15 +132,6 @@ class LinearModel:
     def error(self, S, A, S2):
         """RMS one-step prediction error over all state components."""
         return float(np.sqrt(np.mean((self.predict(S, A) - S2) ** 2)))
-
-    @property
-    def A(self):
-        """Latent transition matrix: s' = A s + B a + c (for the affine kind)."""
-        return np.eye(4) + self.W[:4].T
-
-    @property
-    def B(self):
-        return self.W[4:6].T
 
 
 def unfitted_model(kind="affine"):
@@ -186,10 +184,10 @@ def smooth_noise(rng, n, horizon):
     return e.reshape(horizon, n, 2).transpose(1, 0, 2)
 
 
-def score(states, obstacle=True):
+def score(states):
     """Sum of the rewards a plan predicts along its states (n, H+1, 4). Planners keep a safety
     margin around the obstacle: they optimize hard against the model, which errs by centimetres."""
-    return reward(states[:, 1:], obstacle, SAFETY_MARGIN).sum(-1)
+    return reward(states[:, 1:], margin=SAFETY_MARGIN).sum(-1)
 
 
 def cem_sizes(budget, method):
@@ -201,7 +199,7 @@ def cem_sizes(budget, method):
     return [int(n) for n in sizes]
 
 
-def plan(model, s0, budget, horizon, method, rng, obstacle=True, warm=None):
+def plan(model, s0, budget, horizon, method, rng, warm=None):
     """Search `budget` action sequences in the model, by random shooting or CEM.
 
     CEM samples each round from a Gaussian over sequences, refitted to the elites so far (the
@@ -221,7 +219,7 @@ def plan(model, s0, budget, horizon, method, rng, obstacle=True, warm=None):
         used += n
         # The mean sequence rides along in the same batch, for drawing only (not scored).
         states = model.rollout(s0, np.concatenate([actions, mean[None]]))
-        scores = score(states[:n], obstacle)
+        scores = score(states[:n])
         rounds.append({"actions": actions, "states": states[:n], "scores": scores,
                        "mean_states": states[n]})
         pool = np.concatenate([elite, actions])

@@ -7,6 +7,7 @@ broken sim never stops the others.
 
 import importlib
 import json
+import linecache
 import sys
 import traceback
 
@@ -19,10 +20,13 @@ EMPTY = np.zeros(0, np.float32)
 _running = {}
 
 
-def start(key, name, params_json, seed):
-    """(Re)start sim `name` under `key` and return its first frame."""
+def start(key, name, params_json, seed, source=None):
+    """(Re)start sim `name` under `key` and return its first frame.
+
+    With source, the learner's edited code runs instead of the sim's module, for this key only.
+    """
     try:
-        module = importlib.import_module(f"sims.{name}")
+        module = importlib.import_module(f"sims.{name}") if source is None else edited(name, source)
         _running[key] = module.simulate(json.loads(params_json), int(seed))
     except Exception:
         return error_frame()
@@ -45,17 +49,14 @@ def stop(key):
     _running.pop(key, None)
 
 
-def load_module(name, source):
-    """Replace sims.<name> with edited source; returns an error frame or None."""
-    try:
-        code = compile(source, f"sims/{name}.py", "exec")
-        module = type(sys)(f"sims.{name}")
-        module.__file__ = f"sims/{name}.py"
-        exec(code, module.__dict__)
-        sys.modules[f"sims.{name}"] = module
-    except Exception:
-        return error_frame()
-    return None
+def edited(name, source):
+    """A fresh module from edited source; tracebacks name the learner's file and line."""
+    filename = f"sims/{name}.py (edited)"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    module = type(sys)(f"sims.{name}")
+    module.__file__ = filename
+    exec(compile(source, filename, "exec"), module.__dict__)
+    return module
 
 
 def error_frame():

@@ -197,8 +197,8 @@ def _frames_panel(title, true_frames, predicted, slots, labels):
         true_boxes.append([x0, y_true, x0 + 1, y_true + 1])
         pred_boxes.append([x0, y_pred, x0 + 1, y_pred + 1])
     if true_boxes:
-        items.append({"rect": np.array(true_boxes), "role": "real", "stroke": 2})
-        items.append({"rect": np.array(pred_boxes), "role": "imagined", "stroke": 2})
+        items.append({"rect": np.array(true_boxes), "role": "real", "stroke": 2, "fill": False})
+        items.append({"rect": np.array(pred_boxes), "role": "imagined", "stroke": 2, "fill": False})
     return {"title": title, "x": xr, "y": yr, "aspect": (yr[1] - yr[0]) / (xr[1] - xr[0]),
             "weight": 2, "axes": False, "items": items}
 

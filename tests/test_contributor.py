@@ -44,7 +44,7 @@ def test_new_chapter_and_sim_are_checked_built_and_work_in_the_browser(repo, bro
     try:
         page = context.new_page()
         page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
-        page.click("text=Orbits and Oracles")
+        page.click(".chapter-card a >> text=Orbits and Oracles")
         page.wait_for_selector("[data-sim=orbit][data-state=ready]", timeout=120_000)
         page.locator("[data-quiz] .quiz-option input").first.check()
         page.click("[data-quiz] button[type=submit]")

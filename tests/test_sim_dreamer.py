@@ -36,7 +36,7 @@ def test_controls_follow_the_contract():
     assert sim.TITLE and sim.HOW and sim.__doc__
 
 
-@pytest.mark.parametrize("horizon,limit", [(12, None), (1, 150), (30, 150)])
+@pytest.mark.parametrize("horizon,limit", [(12, None), (1, 80), (30, 80)])
 def test_every_frame_is_valid(horizon, limit):
     fs = frames({"horizon": horizon}, limit=limit)
     assert limit or len(fs) == sim.EPISODES * (sim.EPISODE_STEPS + sim.TRAIN_STEPS)

@@ -1,8 +1,14 @@
-// The page's entry point: quizzes, sims and progress, each built on the page's data- hooks.
+// The page's entry point: quizzes, sims, progress, search and in-place navigation, each built
+// on the page's data- hooks. One Python worker serves every page of the visit.
 import { Python } from "./python.js";
 import { Sim } from "./sim.js";
 import { initQuiz } from "./quiz.js";
 import { Store } from "./store.js";
+import { initNavigation } from "./nav.js";
+import { initEditor } from "./editor.js";
+import { bindShare, readShared } from "./share.js";
+import { initProgressTools, showProgress } from "./progress.js";
+import { initSearch } from "./search.js";
 
 const config = JSON.parse(document.getElementById("course-config").textContent);
 document.documentElement.classList.add("js");
@@ -17,37 +23,47 @@ function showUnsavedNotice() {
 }
 
 const store = new Store(showUnsavedNotice);
-const article = document.querySelector("article.chapter");
-const slug = article ? article.dataset.chapter : null;
+let python = null;
+const chapterSlug = () => document.querySelector("article.chapter")?.dataset.chapter;
 
-if (slug) store.mark(slug, "visited");
-for (const element of document.querySelectorAll("[data-quiz]")) initQuiz(element, store);
 document.addEventListener("quiz:answered", (event) => {
+  const slug = chapterSlug();
   if (slug && event.target.dataset.state === "correct") store.mark(slug, "quiz");
+  showProgress(store);
 });
-document.addEventListener("sim:interact", () => slug && store.mark(slug, "sim"));
+document.addEventListener("sim:interact", () => chapterSlug() && store.mark(chapterSlug(), "sim"));
 
-const simElements = document.querySelectorAll("[data-sim]");
-if (simElements.length) {
-  const python = new Python(config);
-  for (const element of simElements) python.attach(new Sim(element, python));
-  python.start();
-}
-
-// The landing page: progress per chapter and overall.
-const cards = document.querySelectorAll(".chapter-card");
-if (cards.length) {
-  let done = 0;
-  for (const card of cards) {
-    const progress = store.chapter(card.dataset.chapter);
-    const parts = [progress.visited && "visited", progress.sim && "sim explored", progress.quiz && "quiz passed"].filter(Boolean);
-    const line = card.querySelector(".chapter-progress");
-    line.textContent = parts.length ? `Progress: ${parts.join(", ")}.` : "Not started yet.";
-    line.hidden = false;
-    card.classList.toggle("is-done", progress.visited && progress.quiz);
-    if (progress.visited && progress.quiz) done += 1;
+// Set up what the current <main> holds; returns how to take it down again.
+function setUpPage() {
+  const sims = [];
+  let active = true; // a page left before its sims were made makes none
+  const slug = chapterSlug();
+  if (slug) store.mark(slug, "visited");
+  for (const element of document.querySelectorAll("[data-quiz]")) initQuiz(element, store);
+  showProgress(store);
+  initProgressTools(store);
+  for (const element of document.querySelectorAll("[data-sim]")) {
+    python ??= new Python(config);
+    const { name, controls } = JSON.parse(element.querySelector(".sim-config").textContent);
+    readShared(location.hash, name, controls).then((shared) => {
+      if (!active) return;
+      const sim = new Sim(element, python, { ...shared, source: shared?.source ?? store.code(name) });
+      sims.push(sim);
+      python.attach(sim);
+      initEditor(sim, store, config.sims);
+      bindShare(sim);
+      if (shared) element.scrollIntoView();
+    });
   }
-  const overall = document.querySelector(".progress-overall");
-  overall.textContent = `You have completed ${done} of ${cards.length} chapters.`;
-  overall.hidden = false;
+  return () => {
+    active = false;
+    sims.forEach((sim) => sim.dispose());
+  };
 }
+
+let tearDown = setUpPage();
+initSearch(config.search);
+initNavigation({
+  leave: () => tearDown(),
+  arrive: () => { tearDown = setUpPage(); },
+});

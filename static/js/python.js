@@ -1,5 +1,5 @@
-// One Python worker per page, shared by its sims. Retry starts a fresh worker: a failed load
-// is never cached.
+// One Python worker for the page's whole visit, shared by its sims and kept across in-place
+// chapter changes. Retry starts a fresh worker: a failed load is never cached.
 
 export class Python {
   constructor(config) {
@@ -12,6 +12,9 @@ export class Python {
   attach(sim) {
     this.sims.set(sim.key, sim);
     if (this.state === "ready") sim.pythonReady();
+    else if (this.state === "failed") sim.pythonFailed(this.failure);
+    else if (this.state === "idle") this.start();
+    else sim.pythonLoading(this.lastStatus || "Downloading Python…");
   }
 
   detach(sim) {
@@ -30,7 +33,14 @@ export class Python {
       this.receive({ type: "failed", message: "Python could not load: " + (event.message || "the worker failed to start") });
     };
     this.worker.postMessage({ type: "init", pyodide: url(this.config.pyodide), sims: url(this.config.sims) });
-    for (const sim of this.sims.values()) sim.pythonLoading("Downloading Python…");
+    this.receive({ type: "status", text: "Downloading Python…" });
+  }
+
+  // A sim's code stopped answering: only a new worker can stop it (no SharedArrayBuffer on
+  // static hosts, so no interrupts). The other sims reload with it.
+  runaway(sim) {
+    sim.ranAway();
+    this.start();
   }
 
   post(message) {
@@ -44,12 +54,14 @@ export class Python {
       return;
     }
     if (message.type === "status") {
+      this.lastStatus = message.text;
       for (const sim of this.sims.values()) sim.pythonLoading(message.text);
     } else if (message.type === "ready") {
       this.state = "ready";
       for (const sim of this.sims.values()) sim.pythonReady();
     } else if (message.type === "failed") {
       this.state = "failed";
+      this.failure = message.message;
       this.worker.terminate();
       this.worker = null;
       for (const sim of this.sims.values()) sim.pythonFailed(message.message);

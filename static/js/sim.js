@@ -6,32 +6,55 @@ import { draw, palette, plotArea, unpack } from "./render.js";
 const withUnit = (value, unit = "") => (/^[A-Za-z]/.test(unit) ? `${value} ${unit}` : `${value}${unit}`);
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+const RUNAWAY_MS = 4000; // no frame for this long after a request: the code is stuck
+let instances = 0;
 
 export class Sim {
-  constructor(element, python) {
+  constructor(element, python, initial = {}) {
     this.el = element;
     this.python = python;
-    this.key = element.id;
+    this.key = `${element.id}#${++instances}`; // unique per page visit: stale frames never match
     this.config = JSON.parse(element.querySelector(".sim-config").textContent);
+    this.name = this.config.name;
     this.canvas = element.querySelector("canvas");
     this.status = element.querySelector(".sim-status");
     this.summary = element.querySelector(".sim-summary");
     this.legend = element.querySelector(".sim-legend");
     this.form = element.querySelector(".sim-controls");
     this.params = Object.fromEntries(this.config.controls.filter((c) => "default" in c).map((c) => [c.name, c.default]));
-    this.seed = this.config.seed;
+    Object.assign(this.params, initial.params || {});
+    this.seed = initial.seed ?? this.config.seed;
+    this.source = initial.source || null; // edited code, or null for the sim's own module
     this.run = 0;
     this.waiting = false;
+    this.sentAt = 0;
     this.ended = false;
     this.visible = true;
     this.playing = !reducedMotion.matches;
     this.frame = null;
     this.rects = [];
     this.colors = palette(element);
+    this.disposers = [];
+    this.alive = true;
+    this.showControls();
     this.bindControls();
-    this.observeVisibility();
-    this.loop = this.loop.bind(this);
-    requestAnimationFrame(this.loop);
+    const loop = () => {
+      if (!this.alive) return;
+      requestAnimationFrame(loop);
+      this.tick();
+    };
+    requestAnimationFrame(loop);
+  }
+
+  dispose() {
+    this.alive = false;
+    for (const dispose of this.disposers) dispose();
+    this.python.detach(this);
+  }
+
+  listen(target, type, handler) {
+    target.addEventListener(type, handler);
+    this.disposers.push(() => target.removeEventListener(type, handler));
   }
 
   setState(state) {
@@ -46,7 +69,7 @@ export class Sim {
   }
 
   pythonReady() {
-    this.showStatus("Computing the first frame…");
+    if (this.el.dataset.state !== "error") this.showStatus("Computing the first frame…");
     this.restart();
   }
 
@@ -54,23 +77,39 @@ export class Sim {
     this.showError(message, () => this.python.start());
   }
 
+  // The worker was restarted because this sim's code ran away: go back to the original code.
+  ranAway() {
+    this.source = null;
+    this.el.dispatchEvent(new CustomEvent("sim:runaway", { bubbles: true }));
+  }
+
   // --- Frames ------------------------------------------------------------------------------
 
   restart() {
     this.run += 1;
     this.ended = false;
-    this.waiting = true;
-    this.python.post({ type: "start", key: this.key, run: this.run, name: this.config.name, params: this.params, seed: this.seed });
+    this.send({ type: "start", name: this.name, params: this.params, seed: this.seed, source: this.source });
   }
 
-  loop() {
-    requestAnimationFrame(this.loop);
-    if (this.playing && this.visible && !this.waiting && !this.ended && this.frame) this.step();
+  send(message) {
+    this.waiting = true;
+    this.sentAt = performance.now();
+    this.python.post({ ...message, key: this.key, run: this.run });
+  }
+
+  tick() {
+    if (this.waiting) {
+      if (this.python.state === "ready" && performance.now() - this.sentAt > RUNAWAY_MS) {
+        this.waiting = false;
+        this.python.runaway(this);
+      }
+      return;
+    }
+    if (this.playing && this.visible && !this.ended && this.frame) this.step();
   }
 
   step() {
-    this.waiting = true;
-    this.python.post({ type: "step", key: this.key, run: this.run });
+    this.send({ type: "step" });
   }
 
   receive({ run, spec, data }) {
@@ -78,8 +117,9 @@ export class Sim {
     this.waiting = false;
     const frame = JSON.parse(spec);
     if (frame.error) {
-      this.showError("This simulation stopped with an error.", () => this.restart(), frame.error);
       this.ended = true;
+      this.showError("This simulation stopped with an error.", () => this.restart(), frame.error);
+      this.el.dispatchEvent(new CustomEvent("sim:error", { bubbles: true, detail: frame.error }));
       return;
     }
     if (frame.done) {
@@ -94,6 +134,7 @@ export class Sim {
       this.setState("ready");
       this.el.dispatchEvent(new CustomEvent("sim:ready", { bubbles: true }));
     }
+    this.el.dispatchEvent(new CustomEvent("sim:frame", { bubbles: true }));
   }
 
   redraw() {
@@ -149,27 +190,49 @@ export class Sim {
 
   // --- Controls ----------------------------------------------------------------------------
 
+  // Show the current params and seed in the inputs (they may come from a shared link).
+  showControls() {
+    for (const control of this.config.controls) {
+      const value = this.params[control.name];
+      if (control.kind === "slider") {
+        const input = this.form.elements[control.name];
+        input.value = value;
+        input.parentElement.querySelector("output").textContent = withUnit(value, control.unit);
+      } else if (control.kind === "toggle") {
+        this.form.elements[control.name].checked = Boolean(value);
+      } else if (control.kind === "choice") {
+        for (const radio of this.form.querySelectorAll(`input[name="${control.name}"]`)) radio.checked = radio.value === value;
+      }
+    }
+  }
+
   bindControls() {
-    this.form.addEventListener("submit", (event) => event.preventDefault());
-    this.form.addEventListener("input", (event) => this.changed(event.target));
-    this.form.addEventListener("change", (event) => this.changed(event.target));
-    this.form.addEventListener("click", (event) => {
+    this.listen(this.form, "submit", (event) => event.preventDefault());
+    this.listen(this.form, "input", (event) => this.changed(event.target));
+    this.listen(this.form, "change", (event) => this.changed(event.target));
+    this.listen(this.form, "click", (event) => {
       const button = event.target.closest("button[data-action]");
       if (button) this.act(button.dataset.action);
     });
-    this.canvas.addEventListener("click", (event) => {
+    this.listen(this.canvas, "click", (event) => {
       const box = this.canvas.getBoundingClientRect();
       this.pick(event.clientX - box.left, event.clientY - box.top);
     });
-    this.canvas.addEventListener("keydown", (event) => {
+    this.listen(this.canvas, "keydown", (event) => {
       if (event.key !== "Enter" && event.key !== " ") return;
       event.preventDefault();
       const panel = this.clickPanel();
       if (panel) this.pick(panel.rect.x + panel.rect.w / 2, panel.rect.y + panel.rect.h / 3);
     });
-    reducedMotion.addEventListener("change", () => { this.playing = !reducedMotion.matches; this.updatePlayback(); });
-    document.addEventListener("themechange", () => { this.colors = palette(this.el); this.redraw(); });
-    new ResizeObserver(() => this.redraw()).observe(this.canvas);
+    this.listen(reducedMotion, "change", () => { this.playing = !reducedMotion.matches; this.updatePlayback(); });
+    this.listen(document, "themechange", () => { this.colors = palette(this.el); this.redraw(); });
+    const resize = new ResizeObserver(() => this.redraw());
+    resize.observe(this.canvas);
+    const visibility = new IntersectionObserver((entries) => {
+      for (const entry of entries) this.visible = entry.isIntersecting;
+    });
+    visibility.observe(this.el);
+    this.disposers.push(() => resize.disconnect(), () => visibility.disconnect());
     this.updatePlayback();
   }
 
@@ -199,6 +262,12 @@ export class Sim {
     this.updatePlayback();
   }
 
+  // Run edited code (null: the sim's own module) from the first frame.
+  setSource(source) {
+    this.source = source;
+    this.restart();
+  }
+
   clickPanel() {
     if (!this.frame) return null;
     const index = this.frame.panels.findIndex((p) => p.click);
@@ -211,7 +280,7 @@ export class Sim {
     if (!control || !target) return;
     const area = plotArea(target.panel, target.rect);
     if (px < area.left || px > area.right || py < area.top || py > area.bottom) return;
-    this.params[control.name] = [area.ix(px), area.iy(py)];
+    this.params[control.name] = [area.ix(px), area.iy(py)].map((v) => Math.round(v * 1000) / 1000);
     this.interacted();
     this.restart();
   }
@@ -229,11 +298,5 @@ export class Sim {
     }
     const step = this.form.querySelector('button[data-action="step"]');
     if (step) step.disabled = this.ended;
-  }
-
-  observeVisibility() {
-    new IntersectionObserver((entries) => {
-      for (const entry of entries) this.visible = entry.isIntersecting;
-    }).observe(this.el);
   }
 }

@@ -5,11 +5,12 @@
 export const KEY = "understand-world-models/progress";
 export const VERSION = 1;
 
-const empty = () => ({ version: VERSION, chapters: {}, answers: {} });
+const empty = () => ({ version: VERSION, chapters: {}, answers: {}, code: {} });
+const isMap = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function valid(data) {
-  return data && data.version === VERSION && typeof data.chapters === "object" && data.chapters !== null
-    && typeof data.answers === "object" && data.answers !== null;
+  return isMap(data) && data.version === VERSION && isMap(data.chapters) && isMap(data.answers)
+    && (data.code === undefined || isMap(data.code));
 }
 
 export class Store {
@@ -30,7 +31,7 @@ export class Store {
     if (raw === null) return empty();
     try {
       const data = JSON.parse(raw);
-      if (valid(data)) return data;
+      if (valid(data)) return { code: {}, ...data };
     } catch { /* corrupt: start afresh below */ }
     return empty();
   }
@@ -70,6 +71,16 @@ export class Store {
     this.write();
   }
 
+  code(sim) {
+    const source = this.data.code[sim];
+    return typeof source === "string" ? source : null;
+  }
+
+  saveCode(sim, source) {
+    if (source) this.data.code[sim] = source; else delete this.data.code[sim];
+    this.write();
+  }
+
   reset() {
     this.data = empty();
     this.write();
@@ -82,7 +93,7 @@ export class Store {
   import(text) {
     const data = JSON.parse(text);
     if (!valid(data)) throw new Error("This file is not a progress file of this course.");
-    this.data = data;
+    this.data = { code: {}, ...data };
     this.write();
   }
 }

@@ -1,5 +1,5 @@
 // The Python worker: loads Pyodide and numpy off the main thread, then runs sims on request.
-// Messages in:  {type: "init", pyodide, sims} | {type: "start", key, run, name, params, seed}
+// Messages in:  {type: "init", pyodide, sims} | {type: "start", key, run, name, params, seed, source}
 //               {type: "step", key, run} | {type: "stop", key}
 // Messages out: {type: "status", text} | {type: "ready"} | {type: "failed", message}
 //               {type: "frame", key, run, spec, data}
@@ -57,7 +57,8 @@ async function init({ pyodide: indexURL, sims }) {
 function handle(message) {
   const { type, key, run } = message;
   if (type === "start") {
-    send(key, run, runner.start(key, message.name, JSON.stringify(message.params), message.seed));
+    const { name, params, seed, source } = message;
+    send(key, run, runner.start(key, name, JSON.stringify(params), seed, source ?? undefined));
   } else if (type === "step") {
     send(key, run, runner.step(key));
   } else if (type === "stop") {

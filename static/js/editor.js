@@ -1,0 +1,69 @@
+// "Edit the code": the sim's own Python in an editor; Run, Reset, errors with the learner's
+// line, and a note when runaway code made Python restart. Edits are kept until Reset.
+import { CodeEditor } from "./code-editor.js";
+
+let bundle = null;
+const originals = (url) => (bundle ??= fetch(url).then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status)))));
+
+export function initEditor(sim, store, bundleUrl) {
+  const toggle = sim.el.querySelector(".sim-edit-toggle");
+  const panel = sim.el.querySelector(".sim-code");
+  if (!toggle || !panel) return;
+  const message = panel.querySelector(".sim-code-message");
+  const badge = sim.el.querySelector(".sim-edited");
+  let editor = null;
+  toggle.hidden = false;
+  badge.hidden = !sim.source;
+
+  const say = (text, isError = false) => {
+    message.textContent = text;
+    message.classList.toggle("is-error", isError);
+  };
+
+  async function open() {
+    if (!editor) {
+      const original = (await originals(bundleUrl))[`${sim.name}.py`];
+      editor = new CodeEditor(panel.querySelector(".sim-code-area"), sim.source ?? original,
+        `Python source of the ${sim.name} simulation`);
+      editor.original = original;
+    }
+    panel.hidden = false;
+    toggle.setAttribute("aria-expanded", "true");
+    editor.input.focus();
+  }
+
+  sim.listen(toggle, "click", () => {
+    if (panel.hidden) open().catch(() => say("The code could not be loaded. Check your connection and try again.", true));
+    else { panel.hidden = true; toggle.setAttribute("aria-expanded", "false"); }
+  });
+  sim.listen(panel, "click", (event) => {
+    const action = event.target.closest("button[data-code]")?.dataset.code;
+    if (!action || !editor) return;
+    if (action === "run") {
+      sim.setSource(editor.value);
+      store.saveCode(sim.name, editor.value);
+      say("Running your code…");
+    } else if (action === "reset") {
+      editor.value = editor.original;
+      sim.setSource(null);
+      store.saveCode(sim.name, null);
+      say("Back to the original code.");
+    }
+    badge.hidden = !sim.source;
+  });
+  sim.listen(sim.el, "sim:ready", () => sim.source && say("Your code is running."));
+  sim.listen(sim.el, "sim:frame", () => {
+    if (message.classList.contains("is-error") && sim.source) say("Your code is running.");
+  });
+  sim.listen(sim.el, "sim:error", (event) => {
+    const line = [...event.detail.matchAll(/\(edited\)", line (\d+)/g)].pop();
+    say(line ? `Your code stopped with an error at line ${line[1]}: see the traceback in the picture.` :
+      "The simulation stopped with an error: see the traceback in the picture.", true);
+    if (line && editor && !panel.hidden) editor.showLine(Number(line[1]));
+  });
+  sim.listen(sim.el, "sim:runaway", () => {
+    say("Your code ran for more than 4 seconds without drawing a frame, so Python was restarted "
+      + "and the original code runs again. Your edit is still here: fix it and press Run.", true);
+    badge.hidden = true;
+  });
+}

@@ -1,0 +1,49 @@
+// Chapter changes in place: fetch the next page, swap its <main>, keep the Python worker alive.
+// Back/forward, scroll positions and deep links keep working; any failure falls back to a
+// full page load, and without script the links are plain links.
+
+const isPage = (url) => url.origin === location.origin && /(\.html|\/)$/.test(url.pathname);
+
+export function initNavigation({ leave, arrive }) {
+  history.replaceState({ scroll: history.state?.scroll ?? 0 }, "");
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href]");
+    if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey
+        || event.shiftKey || event.altKey || link.target || link.hasAttribute("download")) return;
+    const url = new URL(link.href, location.href);
+    if (!isPage(url) || (url.pathname === location.pathname && url.hash)) return;
+    event.preventDefault();
+    go(url, { push: true, leave, arrive });
+  });
+  addEventListener("popstate", (event) => {
+    go(new URL(location.href), { push: false, scroll: event.state?.scroll, leave, arrive });
+  });
+}
+
+async function go(url, { push, scroll = 0, leave, arrive }) {
+  history.replaceState({ ...history.state, scroll: window.scrollY }, "");
+  let page;
+  try {
+    const response = await fetch(url.pathname + url.search);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    page = new DOMParser().parseFromString(await response.text(), "text/html");
+    if (!page.querySelector("main") || !page.querySelector(".chapter-menu")) throw new Error("not a course page");
+  } catch {
+    location.assign(url.href);
+    return;
+  }
+  leave();
+  document.querySelector("main").replaceWith(document.adoptNode(page.querySelector("main")));
+  document.querySelector(".chapter-menu").replaceWith(document.adoptNode(page.querySelector(".chapter-menu")));
+  document.title = page.title;
+  if (push) history.pushState({ scroll: 0 }, "", url.href);
+  arrive();
+  const target = url.hash && document.getElementById(decodeURIComponent(url.hash.slice(1)));
+  if (target) target.scrollIntoView();
+  else window.scrollTo(0, scroll);
+  const heading = document.querySelector("main h1");
+  if (heading && !target) {
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+  }
+}

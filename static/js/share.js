@@ -1,0 +1,83 @@
+// Shareable sim state in the URL hash: #sim=NAME&seed=N&CONTROL=JSON...&code=DEFLATED. Opening
+// the link shows exactly what the sender saw, edited code included when it fits.
+
+const MAX_CODE_CHARS = 8000;
+
+async function transform(bytes, stream) {
+  const piped = new Blob([bytes]).stream().pipeThrough(stream);
+  return new Uint8Array(await new Response(piped).arrayBuffer());
+}
+
+const toBase64Url = (bytes) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join("")).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const fromBase64Url = (text) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+
+export async function packCode(source) {
+  return toBase64Url(await transform(new TextEncoder().encode(source), new CompressionStream("deflate-raw")));
+}
+
+export async function unpackCode(text) {
+  return new TextDecoder().decode(await transform(fromBase64Url(text), new DecompressionStream("deflate-raw")));
+}
+
+// The state a link carries for the sim named `name`, checked against its controls; or null.
+export async function readShared(hash, name, controls) {
+  const fields = new URLSearchParams(hash.replace(/^#/, ""));
+  if (fields.get("sim") !== name) return null;
+  const state = { params: {} };
+  const seed = Number(fields.get("seed"));
+  if (Number.isInteger(seed)) state.seed = seed;
+  for (const control of controls) {
+    if (!fields.has(control.name) || !("default" in control)) continue;
+    try {
+      const value = JSON.parse(fields.get(control.name));
+      if (valid(control, value)) state.params[control.name] = value;
+    } catch { /* a damaged field: keep the default */ }
+  }
+  if (fields.has("code")) {
+    try { state.source = await unpackCode(fields.get("code")); } catch { /* keep the sim's own code */ }
+  }
+  return state;
+}
+
+function valid(control, value) {
+  switch (control.kind) {
+    case "slider": return typeof value === "number" && value >= control.min && value <= control.max;
+    case "toggle": return typeof value === "boolean";
+    case "choice": return control.options.some(([option]) => option === value);
+    case "canvas_click": return Array.isArray(value) && value.length === 2 && value.every(Number.isFinite);
+    default: return false;
+  }
+}
+
+export async function linkTo(sim) {
+  const fields = new URLSearchParams({ sim: sim.name, seed: String(sim.seed) });
+  for (const [name, value] of Object.entries(sim.params)) fields.set(name, JSON.stringify(value));
+  let codeLeftOut = false;
+  if (sim.source) {
+    const code = await packCode(sim.source);
+    if (code.length <= MAX_CODE_CHARS) fields.set("code", code);
+    else codeLeftOut = true;
+  }
+  const url = new URL(location.href);
+  url.hash = fields.toString();
+  return { url: url.href, codeLeftOut };
+}
+
+export function bindShare(sim) {
+  const button = sim.el.querySelector('button[data-action="share"]');
+  const note = sim.el.querySelector(".sim-share-note");
+  if (!button) return;
+  button.hidden = false;
+  const onClick = async () => {
+    const { url, codeLeftOut } = await linkTo(sim);
+    history.replaceState(history.state, "", url);
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(url);
+      copied = true;
+    } catch { /* no clipboard here: the address bar holds the link */ }
+    note.textContent = (copied ? "Link copied." : "The link is in the address bar.")
+      + (codeLeftOut ? " Your edited code is too long to fit in it." : "");
+  };
+  sim.listen(button, "click", onClick);
+}
