@@ -251,8 +251,8 @@ def _collect_frame(d, episode, t, noise):
     if d.world is None:
         return _frame(d, items, None, summary + "; no world model yet, the first episode explores")
     Z, r, R, vH = dream = d.dream_from(d.s, noise)
-    items.insert(-2, {"lines": pm.positions(Z[1:]), "role": "imagined", "alpha": 0.3})
-    items.insert(-2, {"line": pm.positions(Z[0]), "role": "imagined", "stroke": 2.5})
+    items.insert(-2, {"lines": _in_view(Z[1:]), "role": "imagined", "alpha": 0.3})
+    items.insert(-2, {"line": _in_view(Z[0]), "role": "imagined", "stroke": 2.5})
     summary += (f"; imagined from here: λ-return {R[0, 0]:.1f}, "
                 f"critic at the horizon {vH[0]:.1f}")
     return _frame(d, items, dream, summary)
@@ -260,12 +260,18 @@ def _collect_frame(d, episode, t, noise):
 
 def _train_frame(d, k, batch):
     items = _world_items(d)
-    items.insert(-2, {"lines": pm.positions(batch[:12]), "role": "imagined", "alpha": 0.45})
+    items.insert(-2, {"lines": _in_view(batch[:12]), "role": "imagined", "alpha": 0.45})
     items.insert(-2, {"points": pm.positions(batch[:12, 0]), "role": "real", "size": 3})
     summary = (f"training in imagination, update {k + 1}/{TRAIN_STEPS}: mean imagined "
                f"λ-return {d.imagined[-1]:.1f}; real return first episode {d.returns[0]:.1f}, "
                f"last {d.returns[-1]:.1f}")
     return _frame(d, items, d.dream_from(pm.START), summary)
+
+
+def _in_view(Z):
+    """Imagined positions for drawing: the wall-less model may dream past the arena's edge,
+    which is drawn as running along it."""
+    return np.clip(pm.positions(Z), pm.LO, pm.HI)
 
 
 def _world_items(d):

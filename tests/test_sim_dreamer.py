@@ -44,6 +44,12 @@ def test_every_frame_is_valid(horizon, limit):
         contract.validate_frame(f)
         assert f["summary"] and f["legend"]
         assert len(f["panels"]) == 4
+        world = f["panels"][0]
+        for item in world["items"]:
+            for key in ("line", "lines", "points"):
+                if key in item:      # everything drawn stays inside the arena
+                    xy = np.asarray(item[key]).reshape(-1, 2)
+                    assert np.all(xy >= pm.LO - 1e-6) and np.all(xy <= pm.HI + 1e-6)
         bars = [i for i in f["panels"][1]["items"] if "bars" in i]
         if bars:    # one predicted reward per imagined step
             assert np.asarray(bars[0]["bars"]).shape == (horizon, 2)
