@@ -37,8 +37,10 @@ A frame is a dict:
       "bars":   (N, 2) columns x, height (from 0)        "width" in data units, "alpha"
       "circle": (N, 3) columns x, y, r (r in x units)    "fill" bool, "stroke", "alpha"
       "rect":   (N, 4) columns x0, y0, x1, y1            "fill" bool, "stroke", "alpha"
+                (circles and rects are filled unless they give a "stroke" width and no "fill")
       "arrow":  (N, 4) columns x0, y0, x1, y1            "stroke", "alpha"
-      "image":  (H, W) gray or (H, W, 3) RGB in [0, 1]   "extent": [x0, x1, y0, y1] (default: the panel)
+      "image":  (H, W) gray or (H, W, 3) RGB in [0, 1]   "extent": [x0, x1, y0, y1] (default: the panel);
+                row 0 is drawn at the top
       "text":   str, with "at": [x, y]                   "align": "left" | "center" | "right"
 
 Palette roles (one palette for every sim): real (teal), imagined (orange), reward and best

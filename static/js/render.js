@@ -157,6 +157,7 @@ function polyline(ctx, area, points, n) {
 }
 
 function drawItem(ctx, item, area, panel, colors) {
+  const filled = item.fill ?? !("stroke" in item);
   const color = colors[item.role || "ink"] || colors.ink;
   ctx.globalAlpha = item.alpha ?? 1;
   ctx.strokeStyle = color;
@@ -196,13 +197,13 @@ function drawItem(ctx, item, area, panel, colors) {
     for (const [x, y, r] of rows(item.circle, 3)) {
       ctx.beginPath();
       ctx.arc(area.sx(x), area.sy(y), Math.abs(area.sx(x + r) - area.sx(x)), 0, 2 * Math.PI);
-      if (item.fill === false) ctx.stroke(); else ctx.fill();
+      if (filled) ctx.fill(); else ctx.stroke();
     }
   } else if (item.rect) {
     for (const [x0, y0, x1, y1] of rows(item.rect, 4)) {
       const px = Math.min(area.sx(x0), area.sx(x1)), py = Math.min(area.sy(y0), area.sy(y1));
       const w = Math.abs(area.sx(x1) - area.sx(x0)), h = Math.abs(area.sy(y1) - area.sy(y0));
-      if (item.fill === false) ctx.strokeRect(px, py, w, h); else ctx.fillRect(px, py, w, h);
+      if (filled) ctx.fillRect(px, py, w, h); else ctx.strokeRect(px, py, w, h);
     }
   } else if (item.arrow) {
     for (const [x0, y0, x1, y1] of rows(item.arrow, 4)) arrow(ctx, area.sx(x0), area.sy(y0), area.sx(x1), area.sy(y1));

@@ -34,15 +34,21 @@ async function init({ pyodide: indexURL, sims }) {
     if (!r.ok) throw new Error(`${sims}: HTTP ${r.status}`);
     return r.json();
   });
+  bundle.catch(() => {}); // awaited below; a failure here must not go unhandled meanwhile
+  const wasmFailed = watchWasm();
   const { loadPyodide } = await import(indexURL + "pyodide.mjs");
   status("Starting Python and numpy…");
-  const py = await loadPyodide({
-    indexURL,
-    packageBaseUrl: indexURL,
-    packages: ["numpy"],
-    stdout: () => {},
-    stderr: () => {},
-  });
+  const py = await Promise.race([
+    loadPyodide({
+      indexURL,
+      packageBaseUrl: indexURL,
+      packages: ["numpy"], // fetched while the interpreter boots
+      stdout: () => {},
+      stderr: () => {},
+    }),
+    wasmFailed,
+  ]);
+  if (!py.loadedPackages.numpy) throw await whyNumpyFailed(indexURL);
   status("Loading the simulation…");
   py.FS.mkdirTree("/home/pyodide/sims");
   for (const [name, source] of Object.entries(await bundle)) {
@@ -52,6 +58,42 @@ async function init({ pyodide: indexURL, sims }) {
   runner = py.pyimport("sims.runner");
   self.postMessage({ type: "ready" });
   while (queue.length) handle(queue.shift());
+}
+
+// Pyodide logs a failed WebAssembly download or compile and then waits forever: watch for it
+// ourselves, so the learner sees an error and a Retry instead of an endless spinner.
+function watchWasm() {
+  return new Promise((_, reject) => {
+    for (const name of ["instantiate", "instantiateStreaming"]) {
+      const original = WebAssembly[name];
+      WebAssembly[name] = function (...args) {
+        return original.apply(this, args).catch((error) => {
+          reject(new Error(`the Python runtime (pyodide.asm.wasm) did not start: ${error.message || error}`));
+          throw error;
+        });
+      };
+    }
+  });
+}
+
+// Pyodide refuses a package whose sha256 differs from its lock file, but only says "failed to
+// fetch": fetch the wheel once more and tell a tampered file from an unreachable one.
+async function whyNumpyFailed(indexURL) {
+  try {
+    const lock = await (await fetch(indexURL + "pyodide-lock.json")).json();
+    const { file_name: file, sha256: expected } = lock.packages.numpy;
+    const response = await fetch(indexURL + file, { cache: "no-store" });
+    if (!response.ok) return new Error(`numpy could not be downloaded (${file}: HTTP ${response.status})`);
+    const digest = await crypto.subtle.digest("SHA-256", await response.arrayBuffer());
+    const actual = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    if (actual !== expected) {
+      return new Error(`numpy's wheel ${file} has sha256 ${actual}, not the ${expected} ` +
+                       "that pyodide-lock.json expects (integrity check failed)");
+    }
+    return new Error(`numpy (${file}) could not be installed`);
+  } catch (error) {
+    return new Error(`numpy could not be downloaded: ${error.message || error}`);
+  }
 }
 
 function handle(message) {
