@@ -1,0 +1,87 @@
+"""`build.py serve`: rebuilds on save, tells the open page to reload, and reports a broken
+build (file:line) to the page while still serving the last good site."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from test_contributor import SKIP
+from conftest import ROOT
+
+
+@pytest.fixture
+def server(tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT, repo, ignore=SKIP)
+    process = subprocess.Popen([sys.executable, "-u", "build.py", "serve", "--port", "0"], cwd=repo,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for line in process.stdout:
+            match = re.search(r"serving the course at (http://127\.0\.0\.1:\d+/)", line)
+            if match:
+                yield repo, match.group(1)
+                break
+        else:
+            pytest.fail("serve never started")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def events(url):
+    """The page's event stream: yields each build outcome as the server sends it."""
+    with urllib.request.urlopen(url + "__events", timeout=120) as stream:
+        for raw in stream:
+            line = raw.decode().strip()
+            if line.startswith("data: "):
+                yield json.loads(line[6:])
+
+
+def test_serve_rebuilds_reloads_and_reports_errors(server):
+    repo, url = server
+    page = urllib.request.urlopen(url + "imagining-the-future.html").read().decode()
+    assert '<script type="module" src="/__livereload.js"></script>' in page
+    assert "__livereload" not in (repo / "_site" / "imagining-the-future.html").read_text()
+    outcomes = events(url)
+    first = next(outcomes)
+    assert first["error"] == ""
+
+    chapter = repo / "chapters" / "00-imagining-the-future.md"
+    good = chapter.read_text()
+    chapter.write_text(good.replace("::: sim ball", "::: sim bal", 1))
+    broken = next(outcomes)
+    line = good.splitlines().index("::: sim ball") + 1
+    assert broken["version"] > first["version"]
+    assert f"chapters/00-imagining-the-future.md:{line}: unknown sim 'bal' (did you mean 'ball'?)" in broken["error"]
+    assert 'data-sim="ball"' in urllib.request.urlopen(url + "imagining-the-future.html").read().decode()
+
+    chapter.write_text(good.replace("Imagining the Future", "Imagining the Future, Again", 1))
+    fixed = next(outcomes)
+    assert fixed["error"] == "" and fixed["version"] > broken["version"]
+    assert "Imagining the Future, Again" in urllib.request.urlopen(url + "imagining-the-future.html").read().decode()
+
+
+@pytest.mark.browser
+def test_the_open_page_shows_a_build_error_then_reloads_when_fixed(server, browser):
+    repo, url = server
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(url + "imagining-the-future.html")
+        page.wait_for_function("() => document.readyState === 'complete'")
+        page.wait_for_timeout(500)  # the event stream is open
+        chapter = repo / "chapters" / "00-imagining-the-future.md"
+        good = chapter.read_text()
+        chapter.write_text(good.replace("::: sim ball", "::: sim bal", 1))
+        overlay = page.wait_for_selector("#build-error", timeout=30_000)
+        assert "unknown sim 'bal' (did you mean 'ball'?)" in overlay.text_content()
+        chapter.write_text(good.replace("Imagining the Future", "Imagining Again", 1))
+        page.wait_for_function("() => document.title.startsWith('Imagining Again')", timeout=30_000)
+        assert page.query_selector("#build-error") is None
+    finally:
+        context.close()
