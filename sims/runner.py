@@ -45,6 +45,19 @@ def step(key):
         return error_frame()
 
 
+def registered():
+    """The registered sims' names."""
+    return list(importlib.import_module("sims").NAMES)
+
+
+def preload(name):
+    """Import a sim ahead of need; a broken one reports its error when it is started."""
+    try:
+        importlib.import_module(f"sims.{name}")
+    except Exception:
+        pass
+
+
 def stop(key):
     _running.pop(key, None)
 

@@ -3,9 +3,28 @@
 // full page load, and without script the links are plain links.
 
 const isPage = (url) => url.origin === location.origin && /(\.html|\/)$/.test(url.pathname);
+const fetched = new Map(); // path -> promise of the page's HTML, fetched ahead for the next link
+
+function fetchPage(path) {
+  if (!fetched.has(path)) {
+    fetched.set(path, fetch(path).then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.text();
+    }));
+    fetched.get(path).catch(() => fetched.delete(path));
+  }
+  return fetched.get(path);
+}
+
+// The next chapter is the likeliest click: fetch it while the learner reads.
+function prefetchNext() {
+  const next = document.querySelector(".pager-next");
+  if (next) setTimeout(() => fetchPage(new URL(next.href).pathname).catch(() => {}), 1500);
+}
 
 export function initNavigation({ leave, arrive }) {
   history.replaceState({ scroll: history.state?.scroll ?? 0 }, "");
+  prefetchNext();
   document.addEventListener("click", (event) => {
     const link = event.target.closest("a[href]");
     if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey
@@ -24,9 +43,7 @@ async function go(url, { push, scroll = 0, leave, arrive }) {
   history.replaceState({ ...history.state, scroll: window.scrollY }, "");
   let page;
   try {
-    const response = await fetch(url.pathname + url.search);
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    page = new DOMParser().parseFromString(await response.text(), "text/html");
+    page = new DOMParser().parseFromString(await fetchPage(url.pathname), "text/html");
     if (!page.querySelector("main") || !page.querySelector(".chapter-menu")) throw new Error("not a course page");
   } catch {
     location.assign(url.href);
@@ -38,6 +55,7 @@ async function go(url, { push, scroll = 0, leave, arrive }) {
   document.title = page.title;
   if (push) history.pushState({ scroll: 0 }, "", url.href);
   arrive();
+  prefetchNext();
   const target = url.hash && document.getElementById(decodeURIComponent(url.hash.slice(1)));
   if (target) target.scrollIntoView();
   else window.scrollTo(0, scroll);

@@ -58,6 +58,17 @@ async function init({ pyodide: indexURL, sims }) {
   runner = py.pyimport("sims.runner");
   self.postMessage({ type: "ready" });
   while (queue.length) handle(queue.shift());
+  preload(runner.registered().toJs());
+}
+
+// Import the other sims while the learner reads, one per idle moment, so that the next
+// chapter's sim starts without compiling its module first.
+function preload(names) {
+  if (!names.length) return;
+  setTimeout(() => {
+    if (queue.length === 0) runner.preload(names.shift());
+    preload(names);
+  }, 200);
 }
 
 // Pyodide logs a failed WebAssembly download or compile and then waits forever: watch for it
