@@ -20,7 +20,8 @@ OPEN = re.compile(r"^:::\s*([A-Za-z][\w-]*)\s*(.*?)\s*$")
 FENCE = re.compile(r"^(```|~~~)")
 OPTION = re.compile(r"^- \[([ xX])\]\s+(.*\S)\s*$")
 FLOW_OPERATORS = re.compile(r"\s+(→|\+|=)\s+")
-PLACEHOLDER = "uwmblock{}x"
+PLACEHOLDER = "uwmblock{}x"  # a paragraph of its own in the Markdown, replaced by the block
+PLACEHOLDER_HTML = r"<p>uwmblock(\d+)x</p>"
 MAX_SOURCE_BYTES = 1_000_000
 
 
@@ -98,28 +99,40 @@ def read_chapter(path, display_path, chapter_files, sim_names):
         problems.line_of(needle, body_start + 1), message))
     md = markup.markdown_renderer(links, links.report)
     body, blocks = split_blocks(lines, body_start, problems)
-    parts, toc, ids = [], [], set()
     html = md.convert(body)
     toc = [(t["level"], t["id"], t["name"]) for t in flatten(md.toc_tokens)]
     fragments = markup.markdown_renderer(links, links.report)
-    rendered = [render_block(b, problems, fragments, sim_names, slug, n) for n, b in enumerate(blocks)]
-    for n, piece in enumerate(re.split(r"<p>uwmblock(\d+)x</p>", html)):
-        if n % 2 == 0:
-            if piece.strip():
-                parts.append(Markup(piece))
-        else:
-            parts.append(rendered[int(piece)])
+    rendered = [render_block(b, problems, fragments, sim_names, n) for n, b in enumerate(blocks)]
+    parts = interleave(html, rendered)
+    ids = check_ids(parts, problems)
+    if not all(k in meta for k in FRONT_MATTER_KEYS):
+        return None, problems.problems
+    chapter = Chapter(display_path, slug, meta["title"], meta["description"], meta["order"],
+                      parts, toc, ids, links)
+    return chapter, problems.problems
+
+
+def interleave(html, blocks):
+    """The chapter in reading order: Markdown HTML with each block where its placeholder was."""
+    parts = []
+    for n, piece in enumerate(re.split(PLACEHOLDER_HTML, html)):
+        if n % 2:
+            parts.append(blocks[int(piece)])
+        elif piece.strip():
+            parts.append(Markup(piece))
+    return parts
+
+
+def check_ids(parts, problems):
+    """Every id on the page, reporting any that appears twice."""
+    ids = set()
     for part in parts:
         for found in re.findall(r'\sid="([^"]+)"', str(part)) + [getattr(part, "id", "")]:
             if found and found in ids:
                 line = part.line if isinstance(part, Block) else problems.line_of(found)
                 problems.add(line, f"duplicate id '{found}' on this page")
             ids.add(found)
-    if not all(k in meta for k in FRONT_MATTER_KEYS):
-        return None, problems.problems
-    chapter = Chapter(display_path, slug, meta["title"], meta["description"], meta["order"],
-                      parts, toc, ids, links)
-    return chapter, problems.problems
+    return ids
 
 
 def flatten(tokens):
@@ -208,7 +221,7 @@ def split_blocks(lines, start, problems):
     return "\n".join(out), blocks
 
 
-def render_block(entry, problems, md, sim_names, slug, index):
+def render_block(entry, problems, md, sim_names, index):
     block, body = entry
     readers = {"sim": read_sim, "quiz": read_quiz, "callout": read_callout, "flow": read_flow}
     block.id = f"{block.kind}-{index + 1}"
