@@ -72,8 +72,9 @@ def write_site(course, out, cdn):
             shutil.copy2(root / "chapters" / image, out / "media" / Path(image).name)
     if not cdn:
         pyodide.install(out)
+    version = fingerprint(out)
     env = environment(root)
-    context = {"course": course, "config": page_config(cdn), "version": fingerprint(out),
+    context = {"course": course, "config": page_config(cdn), "version": version,
                "cdn": cdn, "cdn_origin": pyodide.CDN_URL.split("/pyodide/")[0]}
     write(out / "index.html", env.get_template("index.html").render(context, page=None))
     for chapter in course.chapters:
@@ -81,8 +82,18 @@ def write_site(course, out, cdn):
         html = env.get_template("chapter.html").render(
             context, page=chapter, previous=previous, next=following)
         write(out / chapter.url, html)
+    write_service_worker(root, out, version)
     (out / ".nojekyll").write_text("")  # GitHub Pages: serve the files as they are
     (out / MARKER).write_text("This folder is a built site; the builder may replace it whole.\n")
+
+
+def write_service_worker(root, out, version):
+    """sw.js: the offline worker, told this build's version and every file to cache."""
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                   if p.is_file() and not p.name.startswith("."))
+    source = (root / "static" / "js" / "offline.js").read_text(encoding="utf-8")
+    source = source.replace("__BUILD_VERSION__", version).replace('["__FILES__"]', json.dumps(files))
+    (out / "sw.js").write_text(source, encoding="utf-8")
 
 
 def environment(root):
@@ -111,7 +122,7 @@ def with_unit(value, unit):
 def page_config(cdn):
     """What the browser runtime needs to know, given to it as JSON in every page."""
     return {"pyodide": pyodide.CDN_URL if cdn else "pyodide/", "sims": "sims/bundle.json",
-            "worker": "static/js/worker.js", "search": "search-index.json"}
+            "worker": "static/js/worker.js", "search": "search-index.json", "offline": "sw.js"}
 
 
 def search_index(course):

@@ -61,6 +61,15 @@ def built_site(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def cdn_site(tmp_path_factory):
+    """The course built with --pyodide-cdn: pages only, the runtime left to the CDN."""
+    from builder import site
+    out = tmp_path_factory.mktemp("cdn-site") / "_site"
+    site.build(ROOT, out, cdn=True)
+    return out
+
+
+@pytest.fixture(scope="session")
 def site_url(built_site):
     server = serve_folder(built_site)
     yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -77,6 +86,10 @@ def browser():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
             browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        # Requests a service worker answers bypass Playwright's routes, which the fault tests
+        # rely on: contexts block the course's service worker unless a test allows it.
+        new_context = browser.new_context
+        browser.new_context = lambda **options: new_context(**{"service_workers": "block", **options})
         yield browser
         browser.close()
 

@@ -234,3 +234,20 @@ def test_narrow_screens_and_print(browser, site_url):
         assert page.is_visible(".chapter-body")
     finally:
         context.close()
+
+
+def test_after_one_visit_the_course_works_offline(browser, site_url):
+    context = browser.new_context(service_workers="allow")
+    try:
+        page = context.new_page()
+        page.goto(site_url + CH0)
+        ready(page, BALL)
+        page.wait_for_function("async () => (await navigator.serviceWorker.ready).active !== null")
+        context.set_offline(True)
+        page.reload()
+        ready(page, BALL)
+        assert "Imagining the Future" in page.title()
+        page.goto(site_url + "planning.html")  # a chapter never visited
+        ready(page, "[data-sim=planning]")
+    finally:
+        context.close()

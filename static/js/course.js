@@ -61,6 +61,11 @@ function setUpPage() {
   };
 }
 
+// Offline after the first visit; a browser without service workers simply goes without.
+if ("serviceWorker" in navigator && location.protocol !== "file:") {
+  navigator.serviceWorker.register(config.offline).catch(() => {});
+}
+
 let tearDown = setUpPage();
 initSearch(config.search);
 initNavigation({
