@@ -62,9 +62,12 @@ function setUpPage() {
 }
 
 // Offline after the first visit; a browser without service workers simply goes without.
-if ("serviceWorker" in navigator && location.protocol !== "file:") {
-  navigator.serviceWorker.register(config.offline).catch(() => {});
+// It caches the whole course, so it starts once Python is up: never competing with it.
+function goOffline() {
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register(config.offline).catch(() => {});
 }
+if (document.querySelector("[data-sim]")) document.addEventListener("sim:ready", goOffline, { once: true });
+else window.addEventListener("load", () => setTimeout(goOffline, 1000), { once: true });
 
 let tearDown = setUpPage();
 initSearch(config.search);
