@@ -1,4 +1,4 @@
-"""Tests for the agent sim (the whole loop): contract, determinism, and that acting, fitting and
+"""Tests for the agent sim (the whole loop): its controls and frames, and that acting, fitting and
 planning again makes the agent better as its data grows."""
 
 import numpy as np
@@ -7,19 +7,9 @@ import pytest
 from sims import agent as sim
 from sims import contract
 from sims import pointmass as pm
+from simkit import frames
 
 SEEDS = range(5)
-
-
-def frames(params=None, seed=0, limit=None):
-    p = contract.defaults(sim.CONTROLS)
-    p.update(params or {})
-    out = []
-    for f in sim.simulate(p, seed):
-        out.append(f)
-        if limit and len(out) >= limit:
-            break
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +30,7 @@ def test_controls_follow_the_contract():
 @pytest.mark.parametrize("params,limit", [({}, None), ({"horizon": 5, "samples": 10}, 200),
                                           ({"horizon": 30, "samples": 300}, 30)])
 def test_every_frame_is_valid(params, limit):
-    fs = frames(params, limit=limit)
+    fs = frames(sim, limit=limit, **params)
     assert limit or len(fs) == sim.EPISODES * sim.EPISODE_STEPS
     for f in fs:
         contract.validate_frame(f)
@@ -51,14 +41,6 @@ def test_every_frame_is_valid(params, limit):
                     xy = np.asarray(item[key]).reshape(-1, 2)
                     assert np.all(xy >= pm.LO - 1e-6) and np.all(xy <= pm.HI + 1e-6)
         assert contract.pack(f)[1].size < 50_000
-
-
-def test_same_seed_same_frames_and_other_seed_differs():
-    a, b, c = (frames(seed=s, limit=80) for s in (2, 2, 3))
-    pa, pb, pc = ([contract.pack(f) for f in fs] for fs in (a, b, c))
-    for (sa, da), (sb, db) in zip(pa, pb):
-        assert sa == sb and np.array_equal(da, db)
-    assert any(not np.array_equal(x[1], y[1]) for x, y in zip(pa, pc))
 
 
 def test_the_model_is_refitted_on_all_data_so_far(agents):

@@ -3,12 +3,9 @@ import pytest
 
 from sims import compounding as sim
 from sims import contract
+from simkit import frames
 
 SEEDS = range(12)
-
-
-def frames(params, seed):
-    return list(sim.simulate(params, seed))
 
 
 def test_controls_follow_the_contract():
@@ -18,23 +15,12 @@ def test_controls_follow_the_contract():
 
 @pytest.mark.parametrize("quality", [0, 60, 100])
 def test_every_frame_follows_the_contract(quality):
-    out = frames({"quality": quality}, 3)
+    out = frames(sim, seed=3, quality=quality)
     assert len(out) == (sim.HORIZON + 1) * sim.FRAMES_PER_STEP
     for frame in out:
         contract.validate_frame(frame)
         assert frame["summary"]
         assert {role for role, _ in frame["legend"]} >= {"real", "imagined", "uncertainty"}
-
-
-def packed(seed):
-    specs, buffers = zip(*(contract.pack(f) for f in frames({"quality": 60}, seed)))
-    return specs, np.concatenate(buffers)
-
-
-def test_same_seed_same_frames_other_seed_differs():
-    (spec_a, data_a), (spec_b, data_b), (_, data_c) = packed(5), packed(5), packed(6)
-    assert spec_a == spec_b and np.array_equal(data_a, data_b)
-    assert data_a.shape != data_c.shape or not np.array_equal(data_a, data_c)
 
 
 def test_shapes_and_finite_values():

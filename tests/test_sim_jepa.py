@@ -1,22 +1,11 @@
-from itertools import islice
-
 import numpy as np
 import pytest
 
 from sims import contract
 from sims import jepa as sim
+from simkit import frames
 
 SEEDS = range(3)
-
-
-def frames(params, seed):
-    return list(sim.simulate(params, seed))
-
-
-def packed(params, seed, count=60):
-    """The first `count` frames, packed as the browser receives them."""
-    specs, buffers = zip(*(contract.pack(f) for f in islice(sim.simulate(params, seed), count)))
-    return specs, np.concatenate(buffers)
 
 
 @pytest.fixture(scope="module")
@@ -33,19 +22,12 @@ def test_controls_follow_the_contract():
 
 @pytest.mark.parametrize("regularize", [True, False])
 def test_every_frame_follows_the_contract(regularize):
-    out = frames({"regularize": regularize}, 1)
+    out = frames(sim, seed=1, regularize=regularize)
     assert len(out) == 2 + -(-sim.STEPS // sim.STEPS_PER_FRAME)
     for frame in out:
         contract.validate_frame(frame)
         assert frame["summary"]
     assert f"step {sim.STEPS} of {sim.STEPS}" in out[-1]["summary"]
-
-
-def test_same_seed_same_frames_other_seed_differs():
-    (spec_a, data_a), (spec_b, data_b), (_, data_c) = (packed({"regularize": True}, s)
-                                                       for s in (4, 4, 5))
-    assert spec_a == spec_b and np.array_equal(data_a, data_b)
-    assert not np.array_equal(data_a, data_c)
 
 
 def test_data_shapes_and_standardisation():

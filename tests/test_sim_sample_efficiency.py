@@ -1,16 +1,10 @@
-"""The sample-efficiency sim: contract, determinism, and model-based vs model-free learning."""
-
-import itertools
+"""The sample-efficiency sim: its controls and frames, and model-based vs model-free learning."""
 
 import numpy as np
 
 from sims import contract
 from sims import sample_efficiency as se
-
-
-def all_frames(accuracy=70, seed=0, limit=None):
-    params = {**contract.defaults(se.CONTROLS), "accuracy": accuracy}
-    return list(itertools.islice(se.simulate(params, seed), limit))
+from simkit import frames
 
 
 def mean_steps_to_learn(accuracy, seeds, total):
@@ -33,26 +27,17 @@ def test_controls_follow_the_contract():
 
 
 def test_every_frame_follows_the_contract_and_the_run_ends():
-    frames = all_frames()
-    assert len(frames) == se.TOTAL_STEPS // se.STEPS_PER_FRAME + 1
-    for frame in frames:
+    shown = frames(se)
+    assert len(shown) == se.TOTAL_STEPS // se.STEPS_PER_FRAME + 1
+    for frame in shown:
         contract.validate_frame(frame)
         assert frame["summary"]
         assert contract.pack(frame)[1].size < 50_000
-    curves = frames[-1]["panels"][0]
+    curves = shown[-1]["panels"][0]
     lines = [np.asarray(item["line"]) for item in curves["items"] if "line" in item]
     for line in lines:
         assert curves["y"][0] <= line[:, 1].min() and line[:, 1].max() <= curves["y"][1]
     assert lines[-1][-1, 0] == se.TOTAL_STEPS
-
-
-def test_frames_are_deterministic_under_the_seed():
-    a = [contract.pack(f) for f in all_frames(seed=5, limit=40)]
-    b = [contract.pack(f) for f in all_frames(seed=5, limit=40)]
-    c = [contract.pack(f) for f in all_frames(seed=6, limit=40)]
-    for (spec_a, data_a), (spec_b, data_b) in zip(a, b):
-        assert spec_a == spec_b and np.array_equal(data_a, data_b)
-    assert any(not np.array_equal(x[1], y[1]) for x, y in zip(a, c))
 
 
 def test_the_maze_is_solvable_and_returns_are_bounded():
