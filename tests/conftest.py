@@ -94,6 +94,9 @@ def browser():
         browser.close()
 
 
+HARNESS_WARNING = "Service Worker registration blocked by Playwright"  # the tests' own doing
+
+
 class Watched:
     """A page with every console message, page error and request it made."""
 
@@ -104,7 +107,8 @@ class Watched:
         page.context.on("request", lambda r: self.requests.append(r.url))
 
     def problems(self):
-        return [(kind, text) for kind, text in self.console if kind in ("error", "warning", "pageerror")]
+        return [(kind, text) for kind, text in self.console if kind in ("error", "warning", "pageerror")
+                and text != HARNESS_WARNING]
 
     def foreign_requests(self):
         return [u for u in self.requests if not u.startswith(("http://127.0.0.1", "data:", "blob:"))]
