@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Build, serve and check the course.
 
-    python build.py build [--out DIR] [--pyodide-cdn]   write the static site (default _site/)
+    python build.py build [--out DIR] [--pyodide-cdn] [--strict]
+                                                        write the static site (default _site/)
     python build.py serve [--port 8000]                 build, serve on 127.0.0.1, rebuild on change
     python build.py check                               validate everything without writing a site
     python build.py new chapter "Title" [--sim NAME]    start a chapter from a working example
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from builder import course, scaffold, site
 from builder.errors import BuildError
-from builder.pyodide import AssetError
+from builder.npm import AssetError
 
 ROOT = Path(__file__).resolve().parent
 
@@ -26,6 +27,8 @@ def main(argv=None):
     build_cmd.add_argument("--out", default=str(ROOT / "_site"), help="output folder (default _site/)")
     build_cmd.add_argument("--pyodide-cdn", action="store_true",
                            help="load Pyodide from its pinned CDN instead of self-hosting it")
+    build_cmd.add_argument("--strict", action="store_true",
+                           help="also run every sim once, and write nothing if one fails (for publishing)")
     serve_cmd = commands.add_parser("serve", help="build, serve and rebuild on change")
     serve_cmd.add_argument("--port", type=int, default=8000)
     serve_cmd.add_argument("--out", default=str(ROOT / "_site"))
@@ -40,7 +43,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
-            result = site.build(ROOT, args.out, cdn=args.pyodide_cdn)
+            result = site.build(ROOT, args.out, cdn=args.pyodide_cdn, run_sims=args.strict)
             print(f"built {len(result.chapters)} chapters into {args.out}")
         elif args.command == "check":
             result = course.gather(ROOT, run_sims=True)

@@ -12,11 +12,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import urllib.request
 import zipfile
 from pathlib import Path
+
+from . import npm
+from .npm import AssetError, sha256
 
 VERSION = "314.0.3"
 CDN_URL = f"https://cdn.jsdelivr.net/pyodide/v{VERSION}/full/"
@@ -32,21 +34,8 @@ PRECOMPILED_IMPORTS = "numpy, numpy.random, numpy.linalg, json, math, traceback,
 HERE = Path(__file__).resolve().parent
 
 
-class AssetError(Exception):
-    """The runtime could not be assembled; the message says what was tried and what to do."""
-
-
 def cache_dir():
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(os.environ.get("UWM_CACHE", Path(base) / "understand-world-models")) / f"pyodide-{VERSION}"
-
-
-def sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return npm.cache_root() / f"pyodide-{VERSION}"
 
 
 def log(message):
@@ -69,23 +58,8 @@ def assemble():
 
 
 def fetch_runtime(folder):
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            log(f"npm pack {NPM_PACKAGE}")
-            subprocess.run(["npm", "pack", NPM_PACKAGE, "--silent"], cwd=tmp, check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300)
-        except (OSError, subprocess.SubprocessError) as error:
-            raise AssetError(
-                f"could not fetch the Pyodide runtime with 'npm pack {NPM_PACKAGE}' ({error}).\n"
-                f"Install Node.js and npm, or unpack the files {', '.join(RUNTIME_FILES)} of the npm "
-                f"package {NPM_PACKAGE} into {folder}") from error
-        tarball = next(Path(tmp).glob("pyodide-*.tgz"))
-        if sha256(tarball) != NPM_TARBALL_SHA256:
-            raise AssetError(f"{tarball.name} does not match its pinned sha256: refusing to use it")
-        with tarfile.open(tarball) as tar:
-            for name in RUNTIME_FILES:
-                member = tar.extractfile(f"package/{name}")
-                (folder / name).write_bytes(member.read())
+    log(f"npm pack {NPM_PACKAGE}")
+    npm.unpack(NPM_PACKAGE, NPM_TARBALL_SHA256, {name: name for name in RUNTIME_FILES}, folder)
 
 
 def fetch_wheel(target, expected):

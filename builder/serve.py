@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import site
 from .errors import BuildError
-from .pyodide import AssetError
+from .npm import AssetError
 
 WATCHED = ("chapters", "sims", "templates", "static")
 CLIENT = Path(__file__).with_name("livereload.js")

@@ -12,7 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import course as course_model
-from . import pyodide
+from . import fonts, pyodide
 from .chapters import Block
 
 MARKER = ".understand-world-models-site"
@@ -61,6 +61,7 @@ def swap_in(staging, out):
 def write_site(course, out, cdn):
     root = course.root
     shutil.copytree(root / "static", out / "static")
+    fonts.install(out)
     (out / "sims").mkdir()
     sources = {p.name: p.read_text(encoding="utf-8") for p in sorted((root / "sims").glob("*.py"))}
     (out / "sims" / "bundle.json").write_text(json.dumps(sources))
