@@ -38,6 +38,18 @@ setup_node() {
   command -v npm >/dev/null || apt_install nodejs npm
 }
 
+setup_tools() {
+  # The quality gates' tools, pinned in tools/package-lock.json: axe-core and the Nu HTML checker.
+  local stamp="tools/node_modules/.installed-$(sha256sum tools/package-lock.json | cut -c1-16)"
+  if [ ! -e "$stamp" ]; then
+    log "Installing the test tools into tools/node_modules"
+    # --ignore-scripts: vnu-jar's install script would download a Java runtime; ours comes from apt.
+    npm ci --prefix tools --ignore-scripts --no-audit --no-fund --loglevel=error
+    touch "$stamp"
+  fi
+  command -v java >/dev/null || apt_install default-jre-headless
+}
+
 setup_browser() {
   # A Playwright-installed Chromium when there is one, else the system's Chromium.
   if "$PY" - <<'PY' 2>/dev/null; then return; fi
@@ -56,7 +68,7 @@ case "$command" in
     setup_python; setup_node
     exec "$PY" build.py serve "$@" ;;
   test)
-    setup_python; setup_node; setup_browser
+    setup_python; setup_node; setup_tools; setup_browser
     # The sims are small: one BLAS thread is faster on small matrices, as in the browser.
     OPENBLAS_NUM_THREADS=1 exec "$PY" -m pytest "$@" ;;
   bench)

@@ -23,6 +23,9 @@ FLOW_OPERATORS = re.compile(r"\s+(→|\+|=)\s+")
 PLACEHOLDER = "uwmblock{}x"  # a paragraph of its own in the Markdown, replaced by the block
 PLACEHOLDER_HTML = r"<p>uwmblock(\d+)x</p>"
 MAX_SOURCE_BYTES = 1_000_000
+# Python-Markdown slows down badly on many brackets in one paragraph ("[" * 20000 takes
+# minutes); real prose has a handful, so more than this is refused before rendering.
+MAX_BRACKETS_PER_PARAGRAPH = 500
 
 
 @dataclass
@@ -99,7 +102,13 @@ def read_chapter(path, display_path, chapter_files, sim_names):
         problems.line_of(needle, body_start + 1), message))
     md = markup.markdown_renderer(links, links.report)
     body, blocks = split_blocks(lines, body_start, problems)
-    html = md.convert(body)
+    if not renderable(lines, body_start, problems):
+        return None, problems.problems
+    try:
+        html = md.convert(body)
+    except RecursionError:
+        problems.add(body_start + 1, "the Markdown is nested too deeply to render: flatten its lists or quotes")
+        return None, problems.problems
     toc = [(t["level"], t["id"], t["name"]) for t in flatten(md.toc_tokens)]
     fragments = markup.markdown_renderer(links, links.report)
     rendered = [render_block(b, problems, fragments, sim_names, n) for n, b in enumerate(blocks)]
@@ -110,6 +119,23 @@ def read_chapter(path, display_path, chapter_files, sim_names):
     chapter = Chapter(display_path, slug, meta["title"], meta["description"], meta["order"],
                       parts, toc, ids, links)
     return chapter, problems.problems
+
+
+def renderable(lines, start, problems):
+    """False, with a problem, for paragraphs too pathological to render in bounded time."""
+    first, brackets, fence = start + 1, 0, None
+    for number, line in enumerate(lines[start:], start + 1):
+        if FENCE.match(line.strip()):
+            fence = None if fence else FENCE.match(line.strip()).group(1)
+        if fence or not line.strip():
+            first, brackets = number + 1, 0
+            continue
+        brackets += line.count("[")
+        if brackets > MAX_BRACKETS_PER_PARAGRAPH:
+            problems.add(first, f"this paragraph has more than {MAX_BRACKETS_PER_PARAGRAPH} '[' characters, "
+                                "which Markdown cannot render in reasonable time: split it, or put it in a code block")
+            return False
+    return True
 
 
 def interleave(html, blocks):

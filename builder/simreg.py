@@ -22,8 +22,9 @@ def load_registry(root):
     if loaded is not None and not str(Path(loaded.__file__).resolve()).startswith(root):
         for name in [n for n in sys.modules if n == "sims" or n.startswith("sims.")]:
             del sys.modules[name]
-    if root not in sys.path:
-        sys.path.insert(0, root)
+    if root in sys.path:
+        sys.path.remove(root)
+    sys.path.insert(0, root)  # first, so `sims` is this course's even after another's
     return importlib.import_module("sims")
 
 

@@ -76,7 +76,7 @@ def write_site(course, out, cdn):
     version = fingerprint(out)
     env = environment(root)
     context = {"course": course, "config": page_config(cdn), "version": version,
-               "cdn": cdn, "cdn_origin": pyodide.CDN_URL.split("/pyodide/")[0]}
+               "cdn": cdn}
     write(out / "index.html", env.get_template("index.html").render(context, page=None))
     for chapter in course.chapters:
         previous, following = course.neighbours(chapter)
