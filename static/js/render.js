@@ -73,7 +73,7 @@ export function draw(canvas, frame, colors) {
 // The plot area of a panel and its data -> pixel mapping.
 export function plotArea(panel, rect) {
   const axes = panel.axes !== false;
-  const left = rect.x + (axes ? 44 : 6), right = rect.x + rect.w - 10;
+  const left = rect.x + (axes ? (panel.ylabel ? 56 : 44) : 6), right = rect.x + rect.w - 10;
   const top = rect.y + TITLE_HEIGHT + 4, bottom = rect.y + rect.h - (axes ? 30 : 6);
   const [x0, x1] = panel.x, [y0, y1] = panel.y;
   return {
@@ -91,7 +91,7 @@ function drawPanel(ctx, panel, rect, colors) {
   ctx.fillStyle = colors.ink;
   ctx.textAlign = "left";
   ctx.textBaseline = "middle";
-  ctx.fillText(panel.title || "", rect.x + 8, rect.y + TITLE_HEIGHT / 2 + 2);
+  ctx.fillText(fit(ctx, panel.title || "", rect.w - 16), rect.x + 8, rect.y + TITLE_HEIGHT / 2 + 2);
   if (panel.axes !== false) drawAxes(ctx, panel, area, colors);
   ctx.save();
   ctx.beginPath();
@@ -99,6 +99,14 @@ function drawPanel(ctx, panel, rect, colors) {
   ctx.clip();
   for (const item of panel.items || []) drawItem(ctx, item, area, panel, colors);
   ctx.restore();
+}
+
+// The text, shortened with an ellipsis to fit width pixels.
+function fit(ctx, text, width) {
+  if (ctx.measureText(text).width <= width) return text;
+  let end = text.length;
+  while (end > 1 && ctx.measureText(text.slice(0, end) + "…").width > width) end -= 1;
+  return text.slice(0, end) + "…";
 }
 
 function niceTicks(lo, hi, count = 4) {
@@ -132,11 +140,11 @@ function drawAxes(ctx, panel, area, colors) {
   if (panel.xlabel) { ctx.textAlign = "right"; ctx.fillText(panel.xlabel, area.right, area.bottom + 28); }
   if (panel.ylabel) {
     ctx.save();
-    ctx.translate(area.left - 34, area.top);
+    ctx.translate(area.left - 54, area.top);
     ctx.rotate(-Math.PI / 2);
     ctx.textAlign = "right";
     ctx.textBaseline = "top";
-    ctx.fillText(panel.ylabel, 0, 0);
+    ctx.fillText(fit(ctx, panel.ylabel, area.bottom - area.top), 0, 0);
     ctx.restore();
   }
 }
