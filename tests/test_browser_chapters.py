@@ -60,3 +60,9 @@ def test_landing_page_counts_and_lists_the_course(watched_page, site_url):
     page.click(".start-button")
     page.wait_for_url(f"**/{CHAPTERS[0].url}")
     assert watched_page.problems() == []
+
+
+def test_every_registered_sim_is_embedded_so_the_browser_tests_cover_it():
+    import sims
+    embedded = {block.name for chapter in CHAPTERS for block in chapter.sims}
+    assert set(sims.NAMES) <= embedded, f"embed these sims in a chapter: {set(sims.NAMES) - embedded}"

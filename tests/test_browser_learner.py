@@ -2,6 +2,7 @@
 safely, code to edit (and break), links that share a sim, in-place navigation, search, themes."""
 
 import json
+import re
 
 import pytest
 
@@ -121,6 +122,18 @@ def test_edited_code_runs_errors_point_at_the_line_and_reset_restores(watched_pa
     page.click(f"{BALL} button[data-code=reset]")
     ready(page, BALL)
     assert page.input_value(f"{BALL} .code-input") == source
+
+
+def test_a_huge_allocation_shows_a_memory_error_in_that_sim_only(watched_page, site_url):
+    page = watched_page.page
+    page.goto(site_url + CH0)
+    ready(page)
+    edit(page, "def simulate(params, seed):\n", "def simulate(params, seed):\n    np.ones(10**9)\n")
+    page.wait_for_selector(f"{BALL}[data-state=error]", timeout=20_000)
+    # numpy in 32-bit WebAssembly refuses before trying: either way an error, not a frozen page
+    assert re.search(r"MemoryError|array is too big", page.text_content(f"{BALL} .sim-traceback"))
+    page.click(f"{BALL} button[data-code=reset]")
+    ready(page, BALL)  # the same worker lives on
 
 
 def test_a_runaway_edit_is_stopped_and_python_comes_back(watched_page, site_url):
