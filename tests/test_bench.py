@@ -1,0 +1,93 @@
+"""The benchmark's own parts, without a browser and without timing anything."""
+
+import gzip
+import urllib.error
+import urllib.request
+
+from bench import report, server, stats, synthetic
+
+
+def test_percentiles_interpolate_and_summaries_skip_missing_values():
+    assert stats.percentile([4, 1, 3, 2], 50) == 2.5
+    assert stats.percentile([10, 20, 30, 40, 50], 95) == 48
+    assert stats.percentile([], 50) is None
+    s = stats.summarize([3, None, 1, 2])
+    assert (s["n"], s["median"], s["min"], s["max"]) == (3, 2, 1, 3)
+    assert stats.summarize([None])["median"] is None
+
+
+def test_linear_fit_recovers_a_line():
+    intercept, slope = stats.linear_fit([100, 250, 500], [1.5, 3.0, 5.5])
+    assert round(intercept, 6) == 0.5 and round(slope, 6) == 0.01
+
+
+def test_growth_that_is_not_linear_is_flagged():
+    builds = lambda seconds: [{"cpu": seconds, "write": seconds / 5}]
+    linear = report.linearity({"100": builds(1.0), "250": builds(2.5), "500": builds(5.0)})
+    quadratic = report.linearity({"100": builds(1.0), "250": builds(6.25), "500": builds(25.0)})
+    assert linear["met"] is True and quadratic["met"] is False
+
+
+def test_weight_separates_own_files_runtime_sims_and_pages_fetched_ahead():
+    log = [{"path": "/a.html", "status": 200, "bytes": 10, "raw": 30},
+           {"path": "/static/js/sim.js", "status": 200, "bytes": 5, "raw": 9},
+           {"path": "/b.html", "status": 200, "bytes": 7, "raw": 20},
+           {"path": "/pyodide/pyodide.asm.wasm", "status": 200, "bytes": 100, "raw": 300},
+           {"path": "/sims/bundle.json", "status": 200, "bytes": 8, "raw": 40}]
+    w = report.weight(log, "/a.html")
+    assert w["own"] == {"bytes": 15, "raw": 39}
+    assert (w["prefetched"]["bytes"], w["runtime"]["bytes"], w["sims"]["bytes"]) == (7, 100, 8)
+
+
+def test_a_missed_target_reads_no_in_the_table():
+    rows = [report.row("next chapter", [120, 180, 200], "ms", "<= 150", lambda v: v <= 150),
+            report.row("fast enough", [10, 20], "ms", "<= 150", lambda v: v <= 150)]
+    lines = report.table(rows).splitlines()
+    assert lines[1].split()[-1] == "NO" and lines[2].split()[-1] == "yes"
+
+
+def fetch(url, headers=None):
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def test_the_server_compresses_like_github_pages_and_revalidates(tmp_path):
+    (tmp_path / "pyodide").mkdir()
+    files = {"index.html": b"<p>hello</p>" * 50, "pyodide/a.wasm": b"\0asm" * 500,
+             "pyodide/a.mjs": b"export const a = 1;" * 50, "pyodide/lib.zip": b"PK" * 500}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    pages = server.serve(tmp_path)
+    try:
+        gz = {"Accept-Encoding": "gzip"}
+        for name, kind in (("index.html", "text/html"), ("pyodide/a.wasm", "application/wasm"),
+                           ("pyodide/a.mjs", "text/javascript")):
+            status, headers, body = fetch(pages.url + name, gz)
+            assert status == 200 and headers["Content-Type"].startswith(kind)
+            assert headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == files[name]
+        status, headers, body = fetch(pages.url + "pyodide/lib.zip", gz)
+        assert headers["Content-Encoding"] is None and body == files["pyodide/lib.zip"]
+        etag = headers["ETag"]
+        assert fetch(pages.url + "pyodide/lib.zip", {"If-None-Match": etag})[0] == 304
+        assert fetch(pages.url + server.NO_PYTHON[1:] + "index.html")[0] == 200
+        assert fetch(pages.url + server.NO_PYTHON[1:] + "pyodide/a.wasm")[0] == 404
+        log = pages.take_log()
+        assert log[0]["path"] == "/index.html" and log[0]["bytes"] < log[0]["raw"]
+        assert pages.take_log() == []
+    finally:
+        pages.shutdown()
+        pages.server_close()
+
+
+def test_a_synthetic_course_of_50_chapters_builds(tmp_path):
+    root = synthetic.make_course(tmp_path / "course", 50)
+    result = synthetic.timed_build(root, tmp_path / "site")
+    assert result["chapters"] == 50
+    page = (tmp_path / "site" / "chapter-49.html").read_text(encoding="utf-8")
+    for part in ("data-sim=", "data-quiz=", "<math", "<table", "callout", 'href="chapter-48.html#where-errors'):
+        assert part in page, part
+    assert not (tmp_path / "site" / "pyodide").exists(), "the runtime copy is left out of the timing"
