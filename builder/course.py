@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from . import chapters as chapter_reader
 from . import markup, simreg
-from .errors import BuildError, Problem
+from .errors import BuildError, Problem, did_you_mean
 
 
 @dataclass
@@ -72,7 +72,7 @@ def check_anchors(chapters, root):
         for needle, slug, anchor in c.links.anchors:
             target = by_slug.get(slug) if slug else c
             if target and anchor not in target.ids:
-                hint = markup.did_you_mean(anchor, target.ids)
+                hint = did_you_mean(anchor, target.ids)
                 report(needle, f"no anchor '#{anchor}' in {target.source}{hint}")
         for image in c.links.images:
             if not (root / "chapters" / image).is_file():

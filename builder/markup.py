@@ -77,7 +77,6 @@ class Links:
         self.chapter_files = chapter_files  # "03-dreamer.md" -> "dreamer"
         self.report = report  # report(needle, message)
         self.anchors = []  # (needle, slug or None for this page, anchor)
-        self.external = []
         self.images = []
 
     def resolve(self, url, what):
@@ -86,7 +85,6 @@ class Links:
             self.report(url, f"unsafe {what} URL '{url}': only http, https and mailto are allowed")
             return "#"
         if scheme:
-            self.external.append(url)
             return url
         target, _, anchor = url.partition("#")
         if what == "image":

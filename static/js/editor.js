@@ -1,6 +1,7 @@
 // "Edit the code": the sim's own Python in an editor; Run, Reset, errors with the learner's
 // line, and a note when runaway code made Python restart. Edits are kept until Reset.
 import { CodeEditor } from "./code-editor.js";
+import { RUNAWAY_MS } from "./sim.js";
 
 let bundle = null;
 const originals = (url) => (bundle ??= fetch(url).then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status)))));
@@ -62,7 +63,7 @@ export function initEditor(sim, store, bundleUrl) {
     if (line && editor && !panel.hidden) editor.showLine(Number(line[1]));
   });
   sim.listen(sim.el, "sim:runaway", () => {
-    say("Your code ran for more than 4 seconds without drawing a frame, so Python was restarted "
+    say(`Your code ran for more than ${RUNAWAY_MS / 1000} seconds without drawing a frame, so Python was restarted `
       + "and the original code runs again. Your edit is still here: fix it and press Run.", true);
     badge.hidden = true;
   });

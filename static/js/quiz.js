@@ -38,7 +38,7 @@ export function initQuiz(element, store) {
       return;
     }
     show(chosen, true);
-    store.saveAnswer(key, chosen, element.dataset.state === "correct");
+    store.saveAnswer(key, chosen);
     element.dispatchEvent(new CustomEvent("quiz:answered", { bubbles: true }));
   });
 
@@ -54,7 +54,7 @@ export function initQuiz(element, store) {
     feedback.textContent = "";
     submit.hidden = false;
     retry.hidden = true;
-    store.saveAnswer(key, null, false);
+    store.saveAnswer(key, null);
     inputs[0].focus();
   });
 

@@ -6,7 +6,7 @@ import { draw, palette, plotArea, unpack } from "./render.js";
 const withUnit = (value, unit = "") => (/^[A-Za-z]/.test(unit) ? `${value} ${unit}` : `${value}${unit}`);
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
-const RUNAWAY_MS = 4000; // no frame for this long after a request: the code is stuck
+export const RUNAWAY_MS = 4000; // no frame for this long after a request: the code is stuck
 let instances = 0;
 
 export class Sim {
