@@ -68,11 +68,11 @@
     }, true);
   }
 
-  // The worker: when each "start" or "step" was posted, and when its frame came back. Our
-  // listener is added in the constructor, so it runs before the page's own handler, inside
-  // whose call the "sim:frame" of that message is dispatched.
+  // The worker: when each "start" or "step" was posted, and when its frame came back. A playing
+  // sim shows its frames one display frame at a time, so frames that came back wait in
+  // `arrived` until the "sim:frame" of their run shows them, oldest first.
   const posted = new Map();
-  let delivered = null;
+  const arrived = [];
   const post = Worker.prototype.postMessage;
   Worker.prototype.postMessage = function (message, ...rest) {
     if (message && (message.type === "start" || message.type === "step")) {
@@ -106,17 +106,48 @@
       this.addEventListener("message", ({ data }) => {
         if (data && data.type !== "frame") B.worker.push({ t: now(), what: data.type === "status" ? data.text : data.type });
         const request = data && data.type === "frame" && posted.get(`${data.key} ${data.run}`);
-        delivered = request ? { type: request.type, sent: request.t, received: now() } : null;
+        if (!request) return;
+        if (arrived.length > 1000) arrived.splice(0, 500);
+        arrived.push({ sim: data.key.split("#")[0], run: data.run, type: request.type, sent: request.t, received: now() });
       });
     }
   };
 
-  // Frames drawn, from the runtime's own event.
+  // A frame is seen at the display frame that first runs requestAnimationFrame callbacks after
+  // it was drawn: `shown`, that frame's timestamp (the one its callbacks receive). A frame drawn
+  // inside a callback is shown by that display frame, and the callback's time so far is its
+  // drawing's.
+  let callbackStart = null;
+  let frameTime = null;
+  let unshown = [];
+  const nativeRaf = window.requestAnimationFrame.bind(window);
+  window.requestAnimationFrame = (callback) => nativeRaf((t) => {
+    for (const frame of unshown) frame.shown = t;
+    unshown = [];
+    callbackStart = now();
+    frameTime = t;
+    try {
+      return callback(t);
+    } finally {
+      callbackStart = null;
+    }
+  });
+
+  // Frames drawn, from the runtime's own event: which request made each, the worker's round
+  // trip for it, and how long drawing took.
   document.addEventListener("sim:frame", (e) => {
     const t = now();
-    const frame = { key: e.target.id, t, type: null, worker: null, draw: null };
-    if (delivered) {
-      Object.assign(frame, { type: delivered.type, worker: delivered.received - delivered.sent, draw: t - delivered.received });
+    const key = e.target.id;
+    const run = e.detail?.run;
+    const index = arrived.findIndex((m) => m.sim === key && m.run === run);
+    const message = index < 0 ? null : arrived[index];
+    // earlier frames of this sim were never shown: they belonged to a run restarted since
+    for (let i = index; i >= 0; i--) if (arrived[i].sim === key) arrived.splice(i, 1);
+    const frame = { key, t, shown: callbackStart === null ? null : frameTime, type: null, worker: null, draw: null };
+    if (frame.shown === null) unshown.push(frame);
+    if (message) {
+      const draw = t - (callbackStart ?? message.received);
+      Object.assign(frame, { type: message.type, worker: message.received - message.sent, draw });
     }
     if (B.frames.length > 20000) B.frames.splice(0, 10000);
     B.frames.push(frame);
@@ -124,24 +155,21 @@
     if (a && a.key === frame.key && a.dispatched !== null && a.latency === null && t >= a.dispatched) {
       a.latency = t - a.t0;
       // input -> restart posted, posted -> frame back (worker), frame back -> drawn (main thread)
-      if (a.sent !== null && delivered) a.parts = { input: a.sent - a.t0, worker: delivered.received - a.sent, draw: frame.draw };
+      if (a.sent !== null && message) a.parts = { input: a.sent - a.t0, worker: message.received - a.sent, draw: t - message.received };
     }
-    delivered = null;
   }, true);
 
-  // Animation: over a window, requestAnimationFrame deltas, this sim's intervals between frames
-  // drawn, and between display frames that showed a new one (a frame drawn twice between two
-  // display frames is never seen).
+  // Animation: over a window, requestAnimationFrame deltas and this sim's intervals between the
+  // display frames that showed its new frames; also between the moments it drew them.
   B.watch = (key, ms) => new Promise((resolve) => {
     const raf = [];
     const begin = now();
     const tick = (t) => {
       raf.push(t);
       if (t - begin < ms) return requestAnimationFrame(tick);
-      const drawn = B.frames.filter((f) => f.key === key && f.t >= begin).map((f) => f.t);
-      const shown = raf.filter((t, i) => i > 0 && drawn.some((d) => d > raf[i - 1] && d <= t));
+      const drawn = B.frames.filter((f) => f.key === key && f.t >= begin && f.shown !== null);
       const deltas = (xs) => xs.slice(1).map((x, i) => x - xs[i]);
-      resolve({ raf: deltas(raf), frames: deltas(drawn), shown: deltas(shown), count: drawn.length });
+      resolve({ raf: deltas(raf), frames: deltas(drawn.map((f) => f.shown)), drawn: deltas(drawn.map((f) => f.t)), count: drawn.length });
     };
     requestAnimationFrame(tick);
   });

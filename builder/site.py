@@ -76,7 +76,7 @@ def write_site(course, out, cdn):
     version = fingerprint(out)
     env = environment(root)
     context = {"course": course, "config": page_config(cdn), "version": version,
-               "cdn": cdn}
+               "cdn": cdn, "menu": chapter_menu(env, course)}
     write(out / "index.html", env.get_template("index.html").render(context, page=None))
     for chapter in course.chapters:
         previous, following = course.neighbours(chapter)
@@ -95,6 +95,21 @@ def write_service_worker(root, out, version):
     source = (root / "static" / "js" / "offline.js").read_text(encoding="utf-8")
     source = source.replace("__BUILD_VERSION__", version).replace('["__FILES__"]', json.dumps(files))
     (out / "sw.js").write_text(source, encoding="utf-8")
+
+
+def chapter_menu(env, course):
+    """menu(page): the chapter menu's entries with page's marked current. Each entry is
+    rendered once, not once per page, so a long course builds in time linear in its length."""
+    item = env.get_template("menu.html").module.item
+    entries = [str(item(c, False)) for c in course.chapters]
+    current = {c.slug: (n, str(item(c, True))) for n, c in enumerate(course.chapters)}
+
+    def menu(page):
+        if page is None:
+            return Markup("".join(entries))
+        n, entry = current[page.slug]
+        return Markup("".join(entries[:n] + [entry] + entries[n + 1:]))
+    return menu
 
 
 def environment(root):

@@ -53,3 +53,30 @@ def test_the_summary_line_reports_the_sims_numbers(watched_page, site_url):
     page = open_ready(watched_page, site_url + "imagining-the-future.html")
     summary = page.text_content("[data-sim=ball] .sim-summary")
     assert summary and any(ch.isdigit() for ch in summary)
+
+
+def test_a_playing_sim_shows_its_frames_in_order_and_step_shows_the_next(watched_page, site_url):
+    from sims.jepa import STEPS_PER_FRAME  # each frame is this many training steps further on
+
+    page = open_ready(watched_page, site_url + "jepa.html")
+    sim = "[data-sim=jepa]"
+    page.locator(sim).scroll_into_view_if_needed()
+    page.evaluate("""s => {
+        const el = document.querySelector(s);
+        window.shown = [];
+        el.addEventListener("sim:frame", () => window.shown.push(
+            Number(el.querySelector(".sim-summary").textContent.match(/^step (\\d+)/)[1])));
+    }""", sim)
+    page.wait_for_function("n => window.shown.length >= n", arg=20, timeout=10_000)
+    page.click(f"{sim} button[data-action=play]")
+    page.wait_for_timeout(300)
+    shown = page.evaluate("window.shown")
+    pairs = [(a, b) for a, b in zip(shown, shown[1:]) if b > 0]  # the first two frames are step 0
+    assert pairs and all(b - a == STEPS_PER_FRAME for a, b in pairs), shown
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.shown.length") == len(shown), "a paused sim shows no new frames"
+    for n in (1, 2):  # Step shows the frames already computed ahead, then asks for more
+        page.click(f"{sim} button[data-action=step]")
+        page.wait_for_function("n => window.shown.length === n", arg=len(shown) + n, timeout=10_000)
+        assert page.evaluate("window.shown.at(-1)") == shown[-1] + n * STEPS_PER_FRAME
+    assert watched_page.problems() == []

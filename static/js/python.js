@@ -1,5 +1,13 @@
 // One Python worker for the page's whole visit, shared by its sims and kept across in-place
 // chapter changes. Retry starts a fresh worker: a failed load is never cached.
+import { config } from "./config.js";
+
+let shared = null;
+
+// The page's Python. A page with sims starts it before its other modules load (start-python.js).
+export function pagePython() {
+  return (shared ??= new Python(config));
+}
 
 export class Python {
   constructor(config) {
@@ -11,10 +19,14 @@ export class Python {
 
   attach(sim) {
     this.sims.set(sim.key, sim);
+    this.boot();
     if (this.state === "ready") sim.pythonReady();
     else if (this.state === "failed") sim.pythonFailed(this.failure);
-    else if (this.state === "idle") this.start();
-    else sim.pythonLoading(this.lastStatus || "Downloading Python…");
+    else sim.pythonLoading(this.lastStatus);
+  }
+
+  boot() {
+    if (this.state === "idle") this.start();
   }
 
   detach(sim) {

@@ -53,6 +53,30 @@ export function layout(panels, width) {
   return { rects, height: y };
 }
 
+// The canvas fonts, one per kind of text. The first use of each is slow (the system's font is
+// looked up and its glyphs shaped), so prepare() uses them while Python loads, one per idle
+// moment, rather than in the first frame.
+const fonts = {
+  title: (colors) => `600 13px ${colors.font}`,
+  tick: (colors) => `11px ${colors.font}`,
+  text: (colors) => `12px ${colors.font}`,
+};
+
+const whenIdle = window.requestIdleCallback ?? ((callback) => setTimeout(callback, 50));
+
+export function prepare(canvas, colors) {
+  const ctx = canvas.getContext("2d");
+  const kinds = Object.values(fonts);
+  const next = () => {
+    const font = kinds.shift();
+    if (!font) return;
+    ctx.font = font(colors);
+    ctx.measureText("Step 0123456789 -.,:;()[]%² ABCabc");
+    whenIdle(next);
+  };
+  whenIdle(next);
+}
+
 export function draw(canvas, frame, colors) {
   const width = canvas.clientWidth || canvas.parentElement.clientWidth;
   const { rects, height } = layout(frame.panels, width);
@@ -87,7 +111,7 @@ export function plotArea(panel, rect) {
 
 function drawPanel(ctx, panel, rect, colors) {
   const area = plotArea(panel, rect);
-  ctx.font = `600 13px ${colors.font}`;
+  ctx.font = fonts.title(colors);
   ctx.fillStyle = colors.ink;
   ctx.textAlign = "left";
   ctx.textBaseline = "middle";
@@ -129,7 +153,7 @@ function drawAxes(ctx, panel, area, colors) {
   ctx.lineWidth = 1;
   ctx.strokeRect(area.left, area.top, area.right - area.left, area.bottom - area.top);
   ctx.fillStyle = colors.ink;
-  ctx.font = `11px ${colors.font}`;
+  ctx.font = fonts.tick(colors);
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
   for (const t of niceTicks(panel.x[0], panel.x[1])) ctx.fillText(label(t), area.sx(t), area.bottom + 4);
@@ -218,7 +242,7 @@ function drawItem(ctx, item, area, panel, colors) {
   } else if (item.image) {
     drawImage(ctx, item, area, panel);
   } else if (item.text !== undefined) {
-    ctx.font = `12px ${colors.font}`;
+    ctx.font = fonts.text(colors);
     ctx.textAlign = item.align || "left";
     ctx.textBaseline = "middle";
     ctx.fillText(item.text, area.sx(item.at[0]), area.sy(item.at[1]));

@@ -1,12 +1,15 @@
 // One sim on the page: its controls, its animation loop and its drawing. The Python work
-// happens in the worker; here we only ask for frames, one at a time, at the display's rate.
-import { draw, palette, plotArea, unpack } from "./render.js";
+// happens in the worker. While a sim plays, the worker computes one frame ahead of the screen
+// (one request in flight, at most AHEAD frames waiting) and each display frame shows the next
+// one, so a step's round trip never costs a display frame as long as steps average under one.
+import { draw, palette, plotArea, prepare, unpack } from "./render.js";
 
 // 12 and "%" -> "12%"; 60 and "steps" -> "60 steps" (as the builder's with_unit filter).
 const withUnit = (value, unit = "") => (/^[A-Za-z]/.test(unit) ? `${value} ${unit}` : `${value}${unit}`);
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 export const RUNAWAY_MS = 4000; // no frame for this long after a request: the code is stuck
+const AHEAD = 2; // frames computed but not yet shown: absorbs a step that takes two display frames
 let instances = 0;
 
 export class Sim {
@@ -31,9 +34,12 @@ export class Sim {
     this.ended = false;
     this.visible = true;
     this.playing = !reducedMotion.matches;
-    this.frame = null;
+    this.frame = null; // the frame on screen
+    this.shownRun = 0; // the run it belongs to
+    this.ahead = []; // frames of this run computed ahead, oldest first
     this.rects = [];
     this.colors = palette(element);
+    prepare(this.canvas, this.colors);
     this.disposers = [];
     this.alive = true;
     this.showControls();
@@ -88,6 +94,7 @@ export class Sim {
   restart() {
     this.run += 1;
     this.ended = false;
+    this.ahead = [];
     this.send({ type: "start", name: this.name, params: this.params, seed: this.seed, source: this.source });
   }
 
@@ -97,15 +104,27 @@ export class Sim {
     this.python.post({ ...message, key: this.key, run: this.run });
   }
 
+  get finished() {
+    return this.ended && this.ahead.length === 0;
+  }
+
+  get animating() {
+    return this.playing && this.visible;
+  }
+
+  // Every display frame: show the next frame computed ahead, and keep the worker busy.
   tick() {
-    if (this.waiting) {
-      if (this.python.state === "ready" && performance.now() - this.sentAt > RUNAWAY_MS) {
-        this.waiting = false;
-        this.python.runaway(this);
-      }
+    if (this.waiting && this.python.state === "ready" && performance.now() - this.sentAt > RUNAWAY_MS) {
+      this.waiting = false;
+      this.python.runaway(this);
       return;
     }
-    if (this.playing && this.visible && !this.ended && this.frame) this.step();
+    if (this.animating && this.ahead.length) this.show(this.ahead.shift());
+    this.fill();
+  }
+
+  fill() {
+    if (this.animating && !this.waiting && !this.ended && this.frame && this.ahead.length < AHEAD) this.step();
   }
 
   step() {
@@ -118,6 +137,7 @@ export class Sim {
     const frame = JSON.parse(spec);
     if (frame.error) {
       this.ended = true;
+      this.ahead = [];
       this.showError("This simulation stopped with an error.", () => this.restart(), frame.error);
       this.el.dispatchEvent(new CustomEvent("sim:error", { bubbles: true, detail: frame.error }));
       return;
@@ -127,14 +147,25 @@ export class Sim {
       this.updatePlayback();
       return;
     }
-    this.frame = unpack(frame, data);
+    const unpacked = unpack(frame, data);
+    // A run's first frame answers an input, and a paused sim's next frame the Step button: show
+    // them now. Frames of a playing sim wait for their display frame.
+    if (this.shownRun !== run || (!this.animating && !this.ahead.length)) this.show(unpacked);
+    else this.ahead.push(unpacked);
+    this.fill();
+  }
+
+  show(frame) {
+    this.frame = frame;
+    this.shownRun = this.run;
     this.redraw();
     if (this.el.dataset.state !== "ready") {
       this.status.hidden = true;
       this.setState("ready");
       this.el.dispatchEvent(new CustomEvent("sim:ready", { bubbles: true }));
     }
-    this.el.dispatchEvent(new CustomEvent("sim:frame", { bubbles: true }));
+    if (this.ended) this.updatePlayback();
+    this.el.dispatchEvent(new CustomEvent("sim:frame", { bubbles: true, detail: { run: this.run } }));
   }
 
   redraw() {
@@ -257,9 +288,15 @@ export class Sim {
     if (action === "reseed") { this.seed += 1; this.restart(); }
     else if (action === "reset") { this.seed = this.config.seed; this.restart(); }
     else if (action === "play") { this.playing = !this.playing; }
-    else if (action === "step") { this.playing = false; if (!this.waiting && !this.ended) this.step(); }
+    else if (action === "step") { this.playing = false; this.stepOnce(); }
     this.interacted();
     this.updatePlayback();
+  }
+
+  // Step while paused: the next frame, from those computed ahead if any.
+  stepOnce() {
+    if (this.ahead.length) this.show(this.ahead.shift());
+    else if (!this.waiting && !this.ended) this.step();
   }
 
   // Run edited code (null: the sim's own module) from the first frame.
@@ -294,9 +331,9 @@ export class Sim {
     if (play) {
       play.textContent = this.playing ? "Pause" : "Play";
       play.setAttribute("aria-pressed", String(this.playing));
-      play.disabled = this.ended;
+      play.disabled = this.finished;
     }
     const step = this.form.querySelector('button[data-action="step"]');
-    if (step) step.disabled = this.ended;
+    if (step) step.disabled = this.finished;
   }
 }
