@@ -142,6 +142,26 @@ def test_each_runtime_file_unreachable_ends_in_an_error_not_a_spinner(context, s
     assert "Python could not load" in status(page, "[data-sim]")
 
 
+def test_python_starts_when_the_page_cannot_compile_its_runtime(context, site_url):
+    # The page asks for pyodide.asm.wasm first, to compile it for the worker; when that fails,
+    # the worker must compile the runtime itself rather than wait for the page's.
+    requests = []
+
+    def first_fails(route):
+        requests.append(route.request.url)
+        if len(requests) == 1:
+            route.abort()
+        else:
+            route.continue_()
+
+    context.route("**/pyodide/pyodide.asm.wasm", first_fails)
+    page = context.new_page()
+    page.goto(site_url + CHAPTERS[0].url)
+    page.wait_for_selector(f"[data-sim]{SETTLED}", timeout=READY)
+    assert page.get_attribute("[data-sim]", "data-state") == "ready", status(page, "[data-sim]")
+    assert len(requests) == 2
+
+
 def test_a_tampered_numpy_wheel_shows_an_integrity_error(context, site_url):
     def tamper(route):
         response = route.fetch()

@@ -1,7 +1,6 @@
 // The page's entry point: quizzes, sims, progress, search and in-place navigation, each built
 // on the page's data- hooks. One Python worker serves every page of the visit.
-import { config } from "./config.js";
-import { pagePython } from "./python.js";
+import { Python } from "./python.js";
 import { Sim } from "./sim.js";
 import { initQuiz } from "./quiz.js";
 import { Store } from "./store.js";
@@ -11,6 +10,7 @@ import { bindShare, readShared } from "./share.js";
 import { initProgressTools, showProgress } from "./progress.js";
 import { initSearch } from "./search.js";
 
+const config = JSON.parse(document.getElementById("course-config").textContent);
 document.documentElement.classList.add("js");
 
 function showUnsavedNotice() {
@@ -23,6 +23,7 @@ function showUnsavedNotice() {
 }
 
 const store = new Store(showUnsavedNotice);
+let python = null;
 const chapterSlug = () => document.querySelector("article.chapter")?.dataset.chapter;
 
 document.addEventListener("quiz:answered", (event) => {
@@ -42,7 +43,7 @@ function setUpPage() {
   showProgress(store);
   initProgressTools(store);
   for (const element of document.querySelectorAll("[data-sim]")) {
-    const python = pagePython();
+    python ??= new Python(config);
     const { name, controls } = JSON.parse(element.querySelector(".sim-config").textContent);
     readShared(location.hash, name, controls).then((shared) => {
       if (!active) return;

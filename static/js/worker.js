@@ -1,14 +1,19 @@
 // The Python worker: loads Pyodide and numpy off the main thread, then runs sims on request.
-// Messages in:  {type: "init", pyodide, sims} | {type: "start", key, run, name, params, seed, source}
-//               {type: "step", key, run} | {type: "stop", key}
+// Messages in:  {type: "init", pyodide, sims} | {type: "runtime", module}
+//               {type: "start", key, run, name, params, seed, source} | {type: "step", key, run}
+//               {type: "stop", key}
 // Messages out: {type: "status", text} | {type: "ready"} | {type: "failed", message}
 //               {type: "frame", key, run, spec, data}
 let runner = null;
 const queue = [];
+let receiveRuntime;
+// pyodide.asm.wasm as the page compiled it, or null if it could not
+const runtime = new Promise((resolve) => (receiveRuntime = resolve));
 
 self.onmessage = (event) => {
   const message = event.data;
   if (message.type === "init") init(message).catch(fail);
+  else if (message.type === "runtime") receiveRuntime(message.module);
   else if (runner) handle(message);
   else queue.push(message);
 };
@@ -71,19 +76,22 @@ function preload(names) {
   }, 200);
 }
 
-// Pyodide logs a failed WebAssembly download or compile and then waits forever: watch for it
-// ourselves, so the learner sees an error and a Retry instead of an endless spinner.
+// Pyodide instantiates its WebAssembly with instantiateStreaming: from the page's compiled
+// module when there is one. Pyodide logs a failed download or compile and then waits forever:
+// watch for it ourselves, so the learner sees an error and a Retry instead of an endless spinner.
 function watchWasm() {
   return new Promise((_, reject) => {
-    for (const name of ["instantiate", "instantiateStreaming"]) {
-      const original = WebAssembly[name];
-      WebAssembly[name] = function (...args) {
-        return original.apply(this, args).catch((error) => {
-          reject(new Error(`the Python runtime (pyodide.asm.wasm) did not start: ${error.message || error}`));
-          throw error;
-        });
-      };
-    }
+    const failed = (error) => {
+      reject(new Error(`the Python runtime (pyodide.asm.wasm) did not start: ${error.message || error}`));
+      throw error;
+    };
+    const { instantiate, instantiateStreaming } = WebAssembly;
+    WebAssembly.instantiate = (...args) => instantiate(...args).catch(failed);
+    WebAssembly.instantiateStreaming = async (source, imports) => {
+      const module = await runtime;
+      if (!module) return instantiateStreaming(source, imports).catch(failed);
+      return { module, instance: await WebAssembly.instantiate(module, imports) };
+    };
   });
 }
 
