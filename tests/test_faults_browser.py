@@ -142,24 +142,32 @@ def test_each_runtime_file_unreachable_ends_in_an_error_not_a_spinner(context, s
     assert "Python could not load" in status(page, "[data-sim]")
 
 
-def test_python_starts_when_the_page_cannot_compile_its_runtime(context, site_url):
-    # The page asks for pyodide.asm.wasm first, to compile it for the worker; when that fails,
-    # the worker must compile the runtime itself rather than wait for the page's.
-    requests = []
+def test_a_revisit_compiles_python_on_the_page_or_else_in_the_worker(context, site_url):
+    # A first visit's worker compiles the runtime, then the page compiles it once more for the
+    # browser to keep. A revisit's page compiles it first; when that fails, the worker must
+    # compile it itself rather than wait for the page's.
+    requests, failing = [], []
 
-    def first_fails(route):
+    def route(route):
         requests.append(route.request.url)
-        if len(requests) == 1:
+        if failing:
+            failing.clear()
             route.abort()
         else:
             route.continue_()
 
-    context.route("**/pyodide/pyodide.asm.wasm", first_fails)
+    context.route("**/pyodide/pyodide.asm.wasm", route)
     page = context.new_page()
     page.goto(site_url + CHAPTERS[0].url)
+    page.wait_for_selector("[data-sim][data-state=ready]", timeout=READY)
+    page.wait_for_function("() => localStorage.getItem('understand-world-models/runtime-compiled')",
+                           timeout=30_000)
+    assert len(requests) == 2, requests  # the worker's, then the page's for the next visit
+    failing.append(True)
+    page.reload()
     page.wait_for_selector(f"[data-sim]{SETTLED}", timeout=READY)
     assert page.get_attribute("[data-sim]", "data-state") == "ready", status(page, "[data-sim]")
-    assert len(requests) == 2
+    assert len(requests) == 4, requests  # the page's, which failed, then the worker's
 
 
 def test_a_tampered_numpy_wheel_shows_an_integrity_error(context, site_url):

@@ -35,8 +35,24 @@ export class Python {
     this.worker.postMessage({ type: "init", pyodide: url(this.config.pyodide), sims: url(this.config.sims) });
     this.receive({ type: "status", text: "Downloading Python…" });
     const worker = this.worker;
-    this.runtime ??= compileRuntime(url(this.config.pyodide) + "pyodide.asm.wasm");
+    this.runtime ??= compiledRuntime(this.wasm());
     this.runtime.then((module) => worker.postMessage({ type: "runtime", module }));
+  }
+
+  wasm() {
+    return new URL(this.config.pyodide + "pyodide.asm.wasm", document.baseURI).href;
+  }
+
+  // Once a first visit's Python is up, compile its runtime here in the background: the browser
+  // keeps it compiled for the next visit, and a restarted worker gets it at once.
+  keepRuntime() {
+    if (this.keeping || remembered(this.wasm())) return;
+    this.keeping = true;
+    setTimeout(() => compile(this.wasm()).then((module) => {
+      if (!module) return;
+      remember(this.wasm());
+      this.runtime = Promise.resolve(module);
+    }), 1000);
   }
 
   // A sim's code stopped answering: only a new worker can stop it (no SharedArrayBuffer on
@@ -62,6 +78,7 @@ export class Python {
     } else if (message.type === "ready") {
       this.state = "ready";
       for (const sim of this.sims.values()) sim.pythonReady();
+      this.keepRuntime();
     } else if (message.type === "failed") {
       this.state = "failed";
       this.failure = message.message;
@@ -72,11 +89,36 @@ export class Python {
   }
 }
 
-// Python's WebAssembly compiled here, or null to let the worker compile it. Chromium keeps
-// compiled WebAssembly across visits for pages but not for workers, so on a revisit this starts
-// Python from machine code: twice as fast on the benchmark's machine. One compile serves every
-// worker of the visit.
-function compileRuntime(wasm) {
+// Python's WebAssembly (pyodide.asm.wasm), compiled on the page for the worker when that pays.
+// Chromium keeps compiled WebAssembly across visits for pages but not for workers: compiled
+// here, a revisit starts Python from machine code, twice as fast (docs/benchmarks.md). With
+// nothing kept yet, though, compiling here costs the page's main thread tasks of 50-110 ms just
+// as it paints. So on a first visit the worker compiles it (Python.keepRuntime then compiles it
+// here too, in the background); later visits compile it here.
+const COMPILED = "understand-world-models/runtime-compiled";
+
+// The module for a worker, or null: the worker compiles the runtime itself.
+function compiledRuntime(wasm) {
+  return remembered(wasm) ? compile(wasm) : Promise.resolve(null);
+}
+
+function compile(wasm) {
   if (!WebAssembly.compileStreaming) return Promise.resolve(null);
   return WebAssembly.compileStreaming(fetch(wasm)).catch(() => null);
+}
+
+function remembered(wasm) {
+  try {
+    return localStorage.getItem(COMPILED) === wasm;
+  } catch {
+    return false; // storage blocked: always let the worker compile
+  }
+}
+
+function remember(wasm) {
+  try {
+    localStorage.setItem(COMPILED, wasm);
+  } catch {
+    // storage blocked or full: nothing to remember
+  }
 }

@@ -116,7 +116,7 @@ function drawPanel(ctx, panel, rect, colors) {
   ctx.textAlign = "left";
   ctx.textBaseline = "middle";
   ctx.fillText(fit(ctx, panel.title || "", rect.w - 16), rect.x + 8, rect.y + TITLE_HEIGHT / 2 + 2);
-  if (panel.axes !== false) drawAxes(ctx, panel, area, colors);
+  if (panel.axes !== false) drawAxes(ctx, panel, area, rect, colors);
   ctx.save();
   ctx.beginPath();
   ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
@@ -148,7 +148,7 @@ function label(value) {
   return String(+value.toPrecision(4));
 }
 
-function drawAxes(ctx, panel, area, colors) {
+function drawAxes(ctx, panel, area, rect, colors) {
   ctx.strokeStyle = colors.muted;
   ctx.lineWidth = 1;
   ctx.strokeRect(area.left, area.top, area.right - area.left, area.bottom - area.top);
@@ -156,7 +156,11 @@ function drawAxes(ctx, panel, area, colors) {
   ctx.font = fonts.tick(colors);
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
-  for (const t of niceTicks(panel.x[0], panel.x[1])) ctx.fillText(label(t), area.sx(t), area.bottom + 4);
+  for (const t of niceTicks(panel.x[0], panel.x[1])) {
+    const text = label(t);
+    const half = ctx.measureText(text).width / 2; // the last label stays inside the panel
+    ctx.fillText(text, Math.min(area.sx(t), rect.x + rect.w - half - 2), area.bottom + 4);
+  }
   ctx.textAlign = "right";
   ctx.textBaseline = "middle";
   for (const t of niceTicks(panel.y[0], panel.y[1])) ctx.fillText(label(t), area.left - 5, area.sy(t));
