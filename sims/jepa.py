@@ -31,7 +31,7 @@ KICK_STD = 0.05           # random kicks to the velocity each step
 TRAIN_TRAJECTORIES, TEST_TRAJECTORIES, LENGTH, BURN_IN = 16, 8, 100, 20
 
 STEPS = 3000              # gradient steps in all
-STEPS_PER_FRAME = 6
+STEPS_PER_FRAME = 4
 BATCH = 256
 LEARNING_RATE = 0.015
 MOMENTUM = 0.9

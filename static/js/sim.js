@@ -9,7 +9,7 @@ const withUnit = (value, unit = "") => (/^[A-Za-z]/.test(unit) ? `${value} ${uni
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 export const RUNAWAY_MS = 4000; // no frame for this long after a request: the code is stuck
-const AHEAD = 2; // frames computed but not yet shown: absorbs a step that takes two display frames
+const AHEAD = 3; // frames computed but not yet shown: absorb a step that takes up to three display frames
 let instances = 0;
 
 export class Sim {
