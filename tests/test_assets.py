@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import zipfile
 
 import pytest
 
@@ -53,3 +54,17 @@ def test_the_shipped_lock_lists_exactly_what_is_shipped_with_its_sha256(built_si
     assert entry["sha256"] == pyodide.sha256(folder / entry["file_name"])
     shipped = {p.name for p in folder.iterdir()}
     assert shipped == {"pyodide-lock.json", entry["file_name"], *pyodide.RUNTIME_FILES[:-1]}
+
+
+def test_the_shipped_numpy_leaves_out_what_only_building_against_it_needs(built_site):
+    # Headers, static libraries and typing stubs would only slow every page's unpacking; the
+    # modules, their bytecode, the extension modules and every licence ship.
+    with zipfile.ZipFile(built_site / "pyodide" / pyodide.NUMPY_WHEEL) as wheel:
+        names = set(wheel.namelist())
+        record_file = next(n for n in names if n.endswith(".dist-info/RECORD"))
+        record = {line.split(",", 1)[0] for line in wheel.read(record_file).decode().splitlines()}
+    assert not [n for n in names if n.endswith((".pyi", ".h", ".a", ".pxd"))]
+    assert "numpy/__init__.py" in names and "numpy/_core/_multiarray_umath.cpython-314-wasm32-emscripten.so" in names
+    assert "numpy/__pycache__/__init__.cpython-314.pyc" in names
+    assert any("LICENSE" in n for n in names if n.startswith("numpy/_core/include/"))
+    assert record - names == set()  # RECORD names no file that is not shipped
