@@ -106,12 +106,14 @@ def builds(tmp, args):
     repeats = 1 if args.quick else min(args.runs, 3)
     log(f"building this course {args.runs} times")
     results = {"course": [synthetic.timed_build(ROOT, tmp / "course-out") for _ in range(args.runs)],
-               "synthetic": {}}
-    for n in sizes:
-        log(f"building a synthetic course of {n} chapters {repeats} times")
-        root = synthetic.make_course(tmp / f"synthetic-{n}", n)
-        results["synthetic"][str(n)] = [synthetic.timed_build(root, tmp / f"synthetic-{n}-out")
-                                        for _ in range(repeats)]
+               "synthetic": {str(n): [] for n in sizes}}
+    roots = {n: synthetic.make_course(tmp / f"synthetic-{n}", n) for n in sizes}
+    # Sizes take turns, so that the machine's drift over the minutes of this loop (shared CPUs
+    # speed up and slow down) falls on every size alike, not on the largest, built last.
+    for i in range(repeats):
+        for n in sizes:
+            log(f"building a synthetic course of {n} chapters ({i + 1}/{repeats})")
+            results["synthetic"][str(n)].append(synthetic.timed_build(roots[n], tmp / f"synthetic-{n}-out"))
     return results
 
 

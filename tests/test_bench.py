@@ -28,6 +28,13 @@ def test_growth_that_is_not_linear_is_flagged():
     assert linear["met"] is True and quadratic["met"] is False
 
 
+def test_growth_counts_each_sizes_fastest_build_so_one_disturbed_build_is_no_trend():
+    builds = lambda *seconds: [{"cpu": s, "write": s / 5} for s in seconds]
+    disturbed = report.linearity({"100": builds(1.0, 1.1), "250": builds(2.5, 2.6), "500": builds(7.0, 5.0)})
+    slower = report.linearity({"100": builds(1.0, 1.1), "250": builds(2.5, 2.6), "500": builds(7.0, 6.5)})
+    assert disturbed["met"] is True and slower["met"] is False
+
+
 def test_weight_separates_own_files_runtime_sims_and_pages_fetched_ahead():
     log = [{"path": "/a.html", "status": 200, "bytes": 10, "raw": 30},
            {"path": "/static/js/sim.js", "status": 200, "bytes": 5, "raw": 9},
