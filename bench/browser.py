@@ -200,7 +200,8 @@ def tour(browser, server, base, chapter, changes, watch_ms=2000):
                          "parts": [c["parts"] for series in changed.values() for c in series if c and c["parts"]],
                          "frame_intervals": animation["frames"], "raf_intervals": animation["raf"],
                          "drawn_intervals": animation["drawn"],
-                         "step_worker": [f["worker"] for f in steps], "step_draw": [f["draw"] for f in steps]})
+                         "step_worker": [f["worker"] for f in steps], "step_computed": [f["computed"] for f in steps],
+                         "step_draw": [f["draw"] for f in steps]})
         return {"chapter": chapter.slug, "path": "/" + chapter.url, "ready": [r["t"] for r in ready],
                 "log": [e for e in log if e["t"] <= until_ready], "later": [e for e in log if e["t"] > until_ready],
                 "sims": sims}

@@ -108,7 +108,7 @@
         const request = data && data.type === "frame" && posted.get(`${data.key} ${data.run}`);
         if (!request) return;
         if (arrived.length > 1000) arrived.splice(0, 500);
-        arrived.push({ sim: data.key.split("#")[0], run: data.run, type: request.type, sent: request.t, received: now() });
+        arrived.push({ sim: data.key.split("#")[0], run: data.run, type: request.type, sent: request.t, received: now(), computed: data.ms });
       });
     }
   };
@@ -134,7 +134,7 @@
   });
 
   // Frames drawn, from the runtime's own event: which request made each, the worker's round
-  // trip for it, and how long drawing took.
+  // trip for it and its own time computing it, and how long drawing took.
   document.addEventListener("sim:frame", (e) => {
     const t = now();
     const key = e.target.id;
@@ -143,11 +143,11 @@
     const message = index < 0 ? null : arrived[index];
     // earlier frames of this sim were never shown: they belonged to a run restarted since
     for (let i = index; i >= 0; i--) if (arrived[i].sim === key) arrived.splice(i, 1);
-    const frame = { key, t, shown: callbackStart === null ? null : frameTime, type: null, worker: null, draw: null };
+    const frame = { key, t, shown: callbackStart === null ? null : frameTime, type: null, worker: null, computed: null, draw: null };
     if (frame.shown === null) unshown.push(frame);
     if (message) {
       const draw = t - (callbackStart ?? message.received);
-      Object.assign(frame, { type: message.type, worker: message.received - message.sent, draw });
+      Object.assign(frame, { type: message.type, worker: message.received - message.sent, computed: message.computed ?? null, draw });
     }
     if (B.frames.length > 20000) B.frames.splice(0, 10000);
     B.frames.push(frame);

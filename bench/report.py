@@ -100,12 +100,14 @@ def interaction(r):
             rows.append({**row(name, [], "ms"), "note": f"not animating: {sim['frames']} frames in the window"})
             continue
         worker, draw = summarize(sim["step_worker"]), summarize(sim["step_draw"])
+        computed = summarize(sim["step_computed"])
         slow = sum(w > 16 for w in sim["step_worker"] if w is not None) / max(1, worker["n"])
         rows.append(row(name, sim["frame_intervals"], "ms", "p95 <= 17", lambda v: v <= 17, stat="p95",
                         note=f"rAF p95 {fmt(percentile(sim['raf_intervals'], 95))}; between the moments "
                              f"frames were drawn p50 {fmt(percentile(sim['drawn_intervals'], 50))}, "
                              f"p95 {fmt(percentile(sim['drawn_intervals'], 95))}; a step in the worker p50 "
-                             f"{fmt(worker['median'])}, p95 {fmt(worker['p95'])}, {slow:.0%} over 16 ms; drawing "
+                             f"{fmt(worker['median'])}, p95 {fmt(worker['p95'])}, {slow:.0%} over 16 ms (of which "
+                             f"computing p50 {fmt(computed['median'])}, p95 {fmt(computed['p95'])}); drawing "
                              f"p95 {fmt(draw['p95'])}; {sim['frames']} frames"))
     return rows
 

@@ -49,6 +49,35 @@ def test_python_and_numpy_come_from_the_site_itself(watched_page, site_url):
     assert watched_page.foreign_requests() == []
 
 
+def test_each_frame_says_how_long_the_worker_spent_on_it(watched_page, site_url):
+    # The worker's own time per frame, `ms`, splits a step's round trip into computing and
+    # waiting: it is positive, and never more than the round trip the page saw.
+    page = watched_page.page
+    page.add_init_script("""
+        window.__frames = [];
+        const sent = new Map();
+        const post = Worker.prototype.postMessage;
+        Worker.prototype.postMessage = function (message, ...rest) {
+          if (message && message.type === "step") sent.set(`${message.key} ${message.run}`, performance.now());
+          return post.call(this, message, ...rest);
+        };
+        window.Worker = class extends window.Worker {
+          constructor(...args) {
+            super(...args);
+            this.addEventListener("message", ({ data }) => {
+              const at = data && data.type === "frame" && sent.get(`${data.key} ${data.run}`);
+              if (at) window.__frames.push({ ms: data.ms, trip: performance.now() - at });
+            });
+          }
+        };
+    """)
+    open_ready(watched_page, site_url + "imagining-the-future.html")
+    page.locator("[data-sim=ball]").scroll_into_view_if_needed()  # playing, so it steps
+    page.wait_for_function("() => window.__frames.length >= 20", timeout=20_000)
+    frames = page.evaluate("window.__frames")
+    assert all(isinstance(f["ms"], (int, float)) and 0 < f["ms"] <= f["trip"] + 0.5 for f in frames), frames[:5]
+
+
 def test_the_summary_line_reports_the_sims_numbers(watched_page, site_url):
     page = open_ready(watched_page, site_url + "imagining-the-future.html")
     summary = page.text_content("[data-sim=ball] .sim-summary")

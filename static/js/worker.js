@@ -3,7 +3,7 @@
 //               {type: "start", key, run, name, params, seed, source} | {type: "step", key, run}
 //               {type: "stop", key}
 // Messages out: {type: "status", text} | {type: "ready"} | {type: "failed", message}
-//               {type: "frame", key, run, spec, data}
+//               {type: "frame", key, run, spec, data, ms}: ms, the worker's own time for it
 let runner = null;
 const queue = [];
 let receiveRuntime;
@@ -117,23 +117,24 @@ async function whyNumpyFailed(indexURL) {
 
 function handle(message) {
   const { type, key, run } = message;
+  const began = performance.now();
   if (type === "start") {
     const { name, params, seed, source } = message;
-    send(key, run, runner.start(key, name, JSON.stringify(params), seed, source ?? undefined));
+    send(key, run, runner.start(key, name, JSON.stringify(params), seed, source ?? undefined), began);
   } else if (type === "step") {
-    send(key, run, runner.step(key));
+    send(key, run, runner.step(key), began);
   } else if (type === "stop") {
     runner.stop(key);
   }
 }
 
 // Move one packed frame to the main thread: the JSON spec and one transferred Float32Array.
-function send(key, run, result) {
+function send(key, run, result, began) {
   const [spec, array] = result.toJs({ depth: 1 });
   result.destroy();
   const view = array.getBuffer("f32");
   const data = view.data.slice();
   view.release();
   array.destroy();
-  self.postMessage({ type: "frame", key, run, spec, data }, [data.buffer]);
+  self.postMessage({ type: "frame", key, run, spec, data, ms: performance.now() - began }, [data.buffer]);
 }
