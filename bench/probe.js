@@ -147,7 +147,7 @@
     if (frame.shown === null) unshown.push(frame);
     if (message) {
       const draw = t - (callbackStart ?? message.received);
-      Object.assign(frame, { type: message.type, worker: message.received - message.sent, computed: message.computed ?? null, draw });
+      Object.assign(frame, { type: message.type, worker: message.received - message.sent, computed: message.computed, draw });
     }
     if (B.frames.length > 20000) B.frames.splice(0, 10000);
     B.frames.push(frame);
