@@ -83,18 +83,21 @@ def write_site(course, out, cdn):
         html = env.get_template("chapter.html").render(
             context, page=chapter, previous=previous, next=following)
         write(out / chapter.url, html)
-    write_service_worker(root, out, version)
+    write_service_worker(env, out)
     (out / ".nojekyll").write_text("")  # GitHub Pages: serve the files as they are
     (out / MARKER).write_text("This folder is a built site; the builder may replace it whole.\n")
 
 
-def write_service_worker(root, out, version):
-    """sw.js: the offline worker, told this build's version and every file to cache."""
+def write_service_worker(env, out):
+    """sw.js: the offline worker, told every file of the build and a version that changes with
+    any of them (a page, a sim or the runtime), so the offline copy follows every change."""
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
                    if p.is_file() and not p.name.startswith("."))
-    source = (root / "static" / "js" / "offline.js").read_text(encoding="utf-8")
-    source = source.replace("__BUILD_VERSION__", version).replace('["__FILES__"]', json.dumps(files))
-    (out / "sw.js").write_text(source, encoding="utf-8")
+    digest = hashlib.sha256()
+    for name in files:
+        digest.update(name.encode() + b"\0" + (out / name).read_bytes() + b"\0")
+    source = env.get_template("sw.js").render(files=files, version=digest.hexdigest()[:16])
+    write(out / "sw.js", source)
 
 
 def chapter_menu(env, course):

@@ -13,6 +13,19 @@ import { initSearch } from "./search.js";
 const config = JSON.parse(document.getElementById("course-config").textContent);
 document.documentElement.classList.add("js");
 
+// The page's policy allows requests to 'self': the whole origin, which a project site shares
+// with its owner's other sites. A second policy narrows them to the course's own folder, for
+// the page and for the Python worker, which inherits both.
+function confineToCourse() {
+  const root = new URL(".", new URL(config.offline, document.baseURI)).href;
+  const runtime = /^https?:/.test(config.pyodide) ? ` ${config.pyodide}` : "";
+  const policy = document.createElement("meta");
+  policy.httpEquiv = "Content-Security-Policy";
+  policy.content = `connect-src ${root}${runtime}`;
+  document.head.append(policy);
+}
+confineToCourse();
+
 function showUnsavedNotice() {
   if (document.querySelector(".storage-notice")) return;
   const notice = document.createElement("p");
@@ -23,6 +36,8 @@ function showUnsavedNotice() {
 }
 
 const store = new Store(showUnsavedNotice);
+const FROM_LINK = "This link contains code someone else wrote. Read it, then press Run.";
+const FROM_FILE = "This code came from an imported progress file. Read it, then press Run.";
 let python = null;
 const chapterSlug = () => document.querySelector("article.chapter")?.dataset.chapter;
 
@@ -47,10 +62,14 @@ function setUpPage() {
     const { name, controls } = JSON.parse(element.querySelector(".sim-config").textContent);
     readShared(location.hash, name, controls).then((shared) => {
       if (!active) return;
-      const sim = new Sim(element, python, { ...shared, source: shared?.source ?? store.code(name) });
+      // A link's controls and seed apply at once; code from a link or a file waits for Run.
+      const pending = shared?.source ? { source: shared.source, notice: FROM_LINK }
+        : store.pending(name) ? { source: store.pending(name), notice: FROM_FILE } : null;
+      const source = pending ? null : store.code(name);
+      const sim = new Sim(element, python, { params: shared?.params, seed: shared?.seed, source });
       sims.push(sim);
       python.attach(sim);
-      initEditor(sim, store, config.sims);
+      initEditor(sim, store, config.sims, pending);
       bindShare(sim);
       if (shared) element.scrollIntoView();
     });

@@ -1,12 +1,15 @@
 // "Edit the code": the sim's own Python in an editor; Run, Reset, errors with the learner's
 // line, and a note when runaway code made Python restart. Edits are kept until Reset.
+// Code someone else wrote (from a link or an imported file) opens here with a notice and runs
+// only when the learner presses Run.
 import { CodeEditor } from "./code-editor.js";
 import { RUNAWAY_MS } from "./sim.js";
 
 let bundle = null;
 const originals = (url) => (bundle ??= fetch(url).then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status)))));
 
-export function initEditor(sim, store, bundleUrl) {
+// pending: {source, notice} for code that waits for the learner's Run, or null.
+export function initEditor(sim, store, bundleUrl, pending = null) {
   const toggle = sim.el.querySelector(".sim-edit-toggle");
   const panel = sim.el.querySelector(".sim-code");
   if (!toggle || !panel) return;
@@ -16,27 +19,30 @@ export function initEditor(sim, store, bundleUrl) {
   toggle.hidden = false;
   badge.hidden = !sim.source;
 
-  const say = (text, isError = false) => {
+  const say = (text, isError = false, isNotice = false) => {
     message.textContent = text;
     message.classList.toggle("is-error", isError);
+    message.classList.toggle("is-notice", isNotice);
   };
 
-  async function open() {
+  async function open({ focus = true } = {}) {
     if (!editor) {
       const original = (await originals(bundleUrl))[`${sim.name}.py`];
-      editor = new CodeEditor(panel.querySelector(".sim-code-area"), sim.source ?? original,
+      editor = new CodeEditor(panel.querySelector(".sim-code-area"), pending?.source ?? sim.source ?? original,
         `Python source of the ${sim.name} simulation`);
       editor.original = original;
     }
     panel.hidden = false;
     toggle.setAttribute("aria-expanded", "true");
-    editor.input.focus();
+    if (focus) editor.input.focus();
   }
+  const couldNotLoad = () => say("The code could not be loaded. Check your connection and try again.", true);
 
   sim.listen(toggle, "click", () => {
-    if (panel.hidden) open().catch(() => say("The code could not be loaded. Check your connection and try again.", true));
+    if (panel.hidden) open().catch(couldNotLoad);
     else { panel.hidden = true; toggle.setAttribute("aria-expanded", "false"); }
   });
+  if (pending) open({ focus: false }).then(() => say(pending.notice, false, true)).catch(couldNotLoad);
   sim.listen(panel, "click", (event) => {
     const action = event.target.closest("button[data-code]")?.dataset.code;
     if (!action || !editor) return;

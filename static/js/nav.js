@@ -4,6 +4,16 @@
 
 const isPage = (url) => url.origin === location.origin && /(\.html|\/)$/.test(url.pathname);
 const fetched = new Map(); // path -> promise of the page's HTML, fetched ahead for the next link
+let shown = location.pathname; // the page in <main>: a history step within it only scrolls
+
+// The element a fragment names, or null: a malformed fragment (#%E0%A4%A) names none.
+function target(hash) {
+  try {
+    return hash ? document.getElementById(decodeURIComponent(hash.slice(1))) : null;
+  } catch {
+    return null;
+  }
+}
 
 function fetchPage(path) {
   if (!fetched.has(path)) {
@@ -32,10 +42,14 @@ export function initNavigation({ leave, arrive }) {
     const url = new URL(link.href, location.href);
     if (!isPage(url) || (url.pathname === location.pathname && url.hash)) return;
     event.preventDefault();
-    go(url, { push: true, leave, arrive });
+    if (url.pathname === location.pathname) window.scrollTo(0, 0); // this page: nothing to fetch
+    else go(url, { push: true, leave, arrive });
   });
   addEventListener("popstate", (event) => {
-    go(new URL(location.href), { push: false, scroll: event.state?.scroll, leave, arrive });
+    // A fragment on the same page (the skip link, a contents link, Back to one) only scrolls:
+    // the page, its sims and any unsaved code stay as they are.
+    if (location.pathname === shown) target(location.hash)?.scrollIntoView();
+    else go(new URL(location.href), { push: false, scroll: event.state?.scroll, leave, arrive });
   });
 }
 
@@ -50,17 +64,18 @@ async function go(url, { push, scroll = 0, leave, arrive }) {
     return;
   }
   leave();
+  shown = url.pathname;
   document.querySelector("main").replaceWith(document.adoptNode(page.querySelector("main")));
   document.querySelector(".chapter-menu").replaceWith(document.adoptNode(page.querySelector(".chapter-menu")));
   document.title = page.title;
   if (push) history.pushState({ scroll: 0 }, "", url.href);
   arrive();
   prefetchNext();
-  const target = url.hash && document.getElementById(decodeURIComponent(url.hash.slice(1)));
-  if (target) target.scrollIntoView();
+  const anchor = target(url.hash);
+  if (anchor) anchor.scrollIntoView();
   else window.scrollTo(0, scroll);
   const heading = document.querySelector("main h1");
-  if (heading && !target) {
+  if (heading && !anchor) {
     heading.tabIndex = -1;
     heading.focus({ preventScroll: true });
   }

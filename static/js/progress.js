@@ -1,5 +1,6 @@
 // Progress on the page: the landing page's chapter cards and totals, its reset, export and
 // import tools, and a mark on each finished chapter in the chapter menu.
+import { MAX_IMPORT_CHARS } from "./store.js";
 
 const finished = (progress) => progress.visited && progress.quiz;
 
@@ -51,8 +52,11 @@ export function initProgressTools(store) {
   const file = tools.querySelector('input[type="file"]');
   file.addEventListener("change", async () => {
     try {
-      store.import(await file.files[0].text());
-      note.textContent = "Progress imported.";
+      if (file.files[0].size > MAX_IMPORT_CHARS) throw new Error("This file is too large to be a progress file of this course.");
+      const stored = store.import(await file.files[0].text());
+      note.textContent = (stored ? "Progress imported." :
+        "Progress imported for this visit only: this browser could not store it.")
+        + (Object.keys(store.data.pending).length ? " Its edited code waits in each sim's editor: read it, then press Run." : "");
       showProgress(store);
     } catch (error) {
       note.textContent = `Nothing was imported: ${error instanceof SyntaxError ? "the file is not JSON." : error.message}`;

@@ -1,6 +1,8 @@
 // One Python worker for the page's whole visit, shared by its sims and kept across in-place
 // chapter changes. Retry starts a fresh worker: a failed load is never cached.
 
+const STALL_MS = 30_000; // no word from a loading worker for this long: its download stalled
+
 export class Python {
   constructor(config) {
     this.config = config;
@@ -22,21 +24,43 @@ export class Python {
     this.post({ type: "stop", key: sim.key });
   }
 
+  // The worker runs from a blob: URL, so that it inherits the page's Content-Security-Policy
+  // (a worker loaded from its own URL would have none: a <meta> policy cannot reach it).
   start() {
     if (this.worker) this.worker.terminate();
-    const url = (path) => new URL(path, document.baseURI).href;
-    this.worker = new Worker(url(this.config.worker), { type: "module" });
+    this.worker = null;
     this.state = "loading";
-    this.worker.onmessage = (event) => this.receive(event.data);
-    this.worker.onerror = (event) => {
-      event.preventDefault();
-      this.receive({ type: "failed", message: "Python could not load: " + (event.message || "the worker failed to start") });
-    };
-    this.worker.postMessage({ type: "init", pyodide: url(this.config.pyodide), sims: url(this.config.sims) });
     this.receive({ type: "status", text: "Downloading Python…" });
-    const worker = this.worker;
-    this.runtime ??= compiledRuntime(this.wasm());
-    this.runtime.then((module) => worker.postMessage({ type: "runtime", module }));
+    const url = (path) => new URL(path, document.baseURI).href;
+    this.code ??= fetch(url(this.config.worker)).then((response) => {
+      if (!response.ok) throw new Error(`${this.config.worker}: HTTP ${response.status}`);
+      return response.blob();
+    }).then((blob) => URL.createObjectURL(new Blob([blob], { type: "text/javascript" })));
+    this.code.catch(() => (this.code = null)); // a failed download is tried again on Retry
+    const started = this.code.then((code) => {
+      if (this.state !== "loading" || this.worker) return;
+      const worker = (this.worker = new Worker(code, { type: "module" }));
+      worker.onmessage = (event) => worker === this.worker && this.receive(event.data);
+      worker.onerror = (event) => {
+        event.preventDefault();
+        this.receive({ type: "failed", message: "Python could not load: " + (event.message || "the worker failed to start") });
+      };
+      worker.postMessage({ type: "init", pyodide: url(this.config.pyodide), sims: url(this.config.sims) });
+      this.runtime ??= compiledRuntime(this.wasm());
+      this.runtime.then((module) => worker.postMessage({ type: "runtime", module }));
+    });
+    started.catch((error) => this.receive({ type: "failed", message: "Python could not load: " + error.message }));
+  }
+
+  // While Python loads, the worker says something at least twice a second as bytes arrive, and
+  // at each step after: silence this long means the download stalled.
+  watch() {
+    clearTimeout(this.stall);
+    if (this.state !== "loading") return;
+    this.stall = setTimeout(() => this.receive({
+      type: "failed",
+      message: `Python stopped loading: nothing arrived for ${STALL_MS / 1000} seconds. Check your connection, then press Retry.`,
+    }), STALL_MS);
   }
 
   wasm() {
@@ -82,10 +106,11 @@ export class Python {
     } else if (message.type === "failed") {
       this.state = "failed";
       this.failure = message.message;
-      this.worker.terminate();
+      this.worker?.terminate();
       this.worker = null;
       for (const sim of this.sims.values()) sim.pythonFailed(message.message);
     }
+    this.watch();
   }
 }
 

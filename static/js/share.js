@@ -1,11 +1,23 @@
 // Shareable sim state in the URL hash: #sim=NAME&seed=N&CONTROL=JSON...&code=DEFLATED. Opening
-// the link shows exactly what the sender saw, edited code included when it fits.
+// the link shows what the sender saw; edited code it carries waits in the editor for Run.
 
-const MAX_CODE_CHARS = 8000;
+const MAX_CODE_CHARS = 8000; // of the packed code in a link
+const MAX_SOURCE_BYTES = 64 * 1024; // of the code unpacked: a deflate bomb stops here
 
-async function transform(bytes, stream) {
-  const piped = new Blob([bytes]).stream().pipeThrough(stream);
-  return new Uint8Array(await new Response(piped).arrayBuffer());
+// bytes through a (de)compression stream, refusing an output over limit bytes.
+async function transform(bytes, stream, limit = Infinity) {
+  const reader = new Blob([bytes]).stream().pipeThrough(stream).getReader();
+  const chunks = [];
+  let size = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    size += read.value.length;
+    if (size > limit) {
+      reader.cancel();
+      throw new Error(`more than ${limit} bytes`);
+    }
+    chunks.push(read.value);
+  }
+  return new Uint8Array(await new Blob(chunks).arrayBuffer());
 }
 
 const toBase64Url = (bytes) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join("")).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -16,7 +28,9 @@ export async function packCode(source) {
 }
 
 export async function unpackCode(text) {
-  return new TextDecoder().decode(await transform(fromBase64Url(text), new DecompressionStream("deflate-raw")));
+  if (text.length > MAX_CODE_CHARS) throw new Error("the code is too long for a link");
+  const bytes = await transform(fromBase64Url(text), new DecompressionStream("deflate-raw"), MAX_SOURCE_BYTES);
+  return new TextDecoder().decode(bytes);
 }
 
 // The state a link carries for the sim named `name`, checked against its controls; or null.

@@ -4,13 +4,16 @@
 
 export const KEY = "understand-world-models/progress";
 export const VERSION = 1;
+export const MAX_IMPORT_CHARS = 2_000_000; // nine sims' edited code is far less
 
-const empty = () => ({ version: VERSION, chapters: {}, answers: {}, code: {} });
+// code: what the learner ran here; pending: code from an imported file, shown but not run
+// until the learner reads it and presses Run.
+const empty = () => ({ version: VERSION, chapters: {}, answers: {}, code: {}, pending: {} });
 const isMap = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function valid(data) {
   return isMap(data) && data.version === VERSION && isMap(data.chapters) && isMap(data.answers)
-    && (data.code === undefined || isMap(data.code));
+    && [data.code, data.pending].every((field) => field === undefined || isMap(field));
 }
 
 export class Store {
@@ -31,17 +34,20 @@ export class Store {
     if (raw === null) return empty();
     try {
       const data = JSON.parse(raw);
-      if (valid(data)) return { code: {}, ...data };
+      if (valid(data)) return { ...empty(), ...data };
     } catch { /* corrupt: start afresh below */ }
     return empty();
   }
 
+  // Whether the data is stored: false when it lives in memory only.
   write() {
-    if (!this.saving) return;
+    if (!this.saving) return false;
     try {
       window.localStorage.setItem(KEY, JSON.stringify(this.data));
+      return true;
     } catch {
       this.unsaved();
+      return false;
     }
   }
 
@@ -76,8 +82,15 @@ export class Store {
     return typeof source === "string" ? source : null;
   }
 
+  pending(sim) {
+    const source = this.data.pending[sim];
+    return typeof source === "string" ? source : null;
+  }
+
+  // The learner ran source (or went back to the original, with null): no code waits any more.
   saveCode(sim, source) {
     if (source) this.data.code[sim] = source; else delete this.data.code[sim];
+    delete this.data.pending[sim];
     this.write();
   }
 
@@ -87,13 +100,18 @@ export class Store {
   }
 
   export() {
-    return JSON.stringify(this.data, null, 2);
+    const { pending, code, ...rest } = this.data;
+    return JSON.stringify({ ...rest, code: { ...pending, ...code } }, null, 2);
   }
 
+  // A file's progress replaces this browser's; its code waits for the learner's Run. Returns
+  // whether it could be stored (else it lasts until the page is left).
   import(text) {
+    if (text.length > MAX_IMPORT_CHARS) throw new Error("This file is too large to be a progress file of this course.");
     const data = JSON.parse(text);
     if (!valid(data)) throw new Error("This file is not a progress file of this course.");
-    this.data = { code: {}, ...data };
-    this.write();
+    const { code, pending, ...rest } = data;
+    this.data = { ...empty(), ...rest, pending: { ...pending, ...code } };
+    return this.write();
   }
 }

@@ -2,7 +2,7 @@
 // Messages in:  {type: "init", pyodide, sims} | {type: "runtime", module}
 //               {type: "start", key, run, name, params, seed, source} | {type: "step", key, run}
 //               {type: "stop", key}
-// Messages out: {type: "status", text} | {type: "ready"} | {type: "failed", message}
+// Messages out: {type: "status", text} | {type: "progress"} | {type: "ready"} | {type: "failed", message}
 //               {type: "frame", key, run, spec, data, ms}: ms, the worker's own time for it
 let runner = null;
 const queue = [];
@@ -35,25 +35,31 @@ function fail(error) {
 
 async function init({ pyodide: indexURL, sims }) {
   status("Downloading Python…");
+  reportProgress();
   const bundle = fetch(sims).then((r) => {
     if (!r.ok) throw new Error(`${sims}: HTTP ${r.status}`);
     return r.json();
   });
   bundle.catch(() => {}); // awaited below; a failure here must not go unhandled meanwhile
   const wasmFailed = watchWasm();
-  const { loadPyodide } = await import(indexURL + "pyodide.mjs");
-  status("Starting Python and numpy…");
-  const py = await Promise.race([
-    loadPyodide({
-      indexURL,
-      packageBaseUrl: indexURL,
-      packages: ["numpy"], // fetched while the interpreter boots
-      stdout: () => {},
-      stderr: () => {},
-    }),
-    wasmFailed,
-  ]);
-  if (!py.loadedPackages.numpy) throw await whyNumpyFailed(indexURL);
+  let py;
+  try {
+    const { loadPyodide } = await import(indexURL + "pyodide.mjs");
+    status("Starting Python and numpy…");
+    py = await Promise.race([
+      loadPyodide({
+        indexURL,
+        packageBaseUrl: indexURL,
+        packages: ["numpy"], // fetched while the interpreter boots
+        stdout: () => {},
+        stderr: () => {},
+      }),
+      wasmFailed,
+    ]);
+  } catch (error) {
+    throw (await whatIsBroken(indexURL)) || error;
+  }
+  if (!py.loadedPackages.numpy) throw (await whatIsBroken(indexURL)) || new Error("numpy could not be installed");
   status("Loading the simulation…");
   py.FS.mkdirTree("/home/pyodide/sims");
   for (const [name, source] of Object.entries(await bundle)) {
@@ -61,9 +67,48 @@ async function init({ pyodide: indexURL, sims }) {
   }
   py.runPython("import sys; sys.path.insert(0, '/home/pyodide')");
   runner = py.pyimport("sims.runner");
+  lockDown();
   self.postMessage({ type: "ready" });
   while (queue.length) handle(queue.shift());
   preload(runner.registered().toJs());
+}
+
+// What sims never need, taken away before any sim or learner's code runs: the origin's storage
+// (shared with every other site on it) and ways to load or start more code. The page's policy,
+// which this worker inherits as a blob:, already refuses eval and requests beyond the course.
+const FORBIDDEN = ["caches", "indexedDB", "importScripts", "Worker", "SharedWorker"];
+
+function lockDown() {
+  for (const name of FORBIDDEN) {
+    for (let scope = self; scope; scope = Object.getPrototypeOf(scope)) {
+      if (Object.getOwnPropertyDescriptor(scope, name)?.configurable) delete scope[name];
+    }
+    Object.defineProperty(self, name, { value: undefined, writable: false, configurable: false });
+  }
+}
+
+// Tell the page that bytes are still arriving, at most twice a second, so that it can tell a
+// slow download from a stalled one.
+function reportProgress() {
+  const fetchBytes = self.fetch;
+  let last = 0;
+  const counter = () => new TransformStream({
+    transform(chunk, controller) {
+      const now = performance.now();
+      if (now - last > 500) {
+        last = now;
+        self.postMessage({ type: "progress" });
+      }
+      controller.enqueue(chunk);
+    },
+  });
+  self.fetch = async (...args) => {
+    const response = await fetchBytes(...args);
+    if (!response.body) return response;
+    const counted = new Response(response.body.pipeThrough(counter()), response);
+    Object.defineProperty(counted, "url", { value: response.url });
+    return counted;
+  };
 }
 
 // Import the other sims while the learner reads, one per idle moment, so that the next
@@ -95,24 +140,40 @@ function watchWasm() {
   });
 }
 
-// Pyodide refuses a package whose sha256 differs from its lock file, but only says "failed to
-// fetch": fetch the wheel once more and tell a tampered file from an unreachable one.
-async function whyNumpyFailed(indexURL) {
+// Pyodide's own errors for a missing or damaged file are cryptic ("Program terminated with
+// exit(1)", "Unexpected token 'o'", "failed to fetch"): find the file at fault and name it.
+async function whatIsBroken(indexURL) {
+  const get = (file, options) => fetch(indexURL + file, options).catch(() => null);
+  const lockResponse = await get("pyodide-lock.json");
+  if (!lockResponse?.ok) return missing("Python's package list", "pyodide-lock.json", lockResponse);
+  let lock;
   try {
-    const lock = await (await fetch(indexURL + "pyodide-lock.json")).json();
-    const { file_name: file, sha256: expected } = lock.packages.numpy;
-    const response = await fetch(indexURL + file, { cache: "no-store" });
-    if (!response.ok) return new Error(`numpy could not be downloaded (${file}: HTTP ${response.status})`);
-    const digest = await crypto.subtle.digest("SHA-256", await response.arrayBuffer());
-    const actual = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-    if (actual !== expected) {
-      return new Error(`numpy's wheel ${file} has sha256 ${actual}, not the ${expected} ` +
-                       "that pyodide-lock.json expects (integrity check failed)");
-    }
-    return new Error(`numpy (${file}) could not be installed`);
-  } catch (error) {
-    return new Error(`numpy could not be downloaded: ${error.message || error}`);
+    lock = JSON.parse(await lockResponse.text());
+  } catch {
+    return new Error("Python's package list (pyodide-lock.json) is damaged: it is not JSON");
   }
+  const stdlib = await get("python_stdlib.zip");
+  if (!stdlib?.ok) return missing("Python's standard library", "python_stdlib.zip", stdlib);
+  const magic = new Uint8Array(await stdlib.arrayBuffer(), 0, 2);
+  if (magic[0] !== 0x50 || magic[1] !== 0x4b) {
+    return new Error("Python's standard library (python_stdlib.zip) is damaged: it is not a zip file");
+  }
+  const numpy = lock.packages?.numpy;
+  if (!numpy) return new Error("Python's package list (pyodide-lock.json) does not list numpy");
+  const wheel = await get(numpy.file_name, { cache: "no-store" });
+  if (!wheel?.ok) return missing("numpy's wheel", numpy.file_name, wheel);
+  const digest = await crypto.subtle.digest("SHA-256", await wheel.arrayBuffer());
+  const actual = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  if (actual !== numpy.sha256) {
+    return new Error(`numpy's wheel ${numpy.file_name} has sha256 ${actual}, not the ${numpy.sha256} ` +
+                     "that pyodide-lock.json expects (integrity check failed)");
+  }
+  return null; // every file is sound: the original error says the rest
+}
+
+function missing(what, file, response) {
+  const why = response ? `HTTP ${response.status}` : "no connection";
+  return new Error(`${what} (${file}) could not be downloaded: ${why}`);
 }
 
 function handle(message) {
