@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 
 from builder import course, scaffold, site
-from builder.errors import BuildError
-from builder.npm import AssetError
+from builder.errors import BuildError, CourseError
 
 ROOT = Path(__file__).resolve().parent
 
@@ -47,6 +46,7 @@ def main(argv=None):
             print(f"built {len(result.chapters)} chapters into {args.out}")
         elif args.command == "check":
             result = course.gather(ROOT, run_sims=True)
+            site.render_pages(result, cdn=False, version="check")  # every page, in memory
             print(f"ok: {len(result.chapters)} chapters, {len(result.sims)} sims")
         elif args.command == "new" and args.kind == "chapter":
             path = scaffold.new_chapter(ROOT, args.title, args.sim)
@@ -63,7 +63,7 @@ def main(argv=None):
         count = len(error.problems)
         print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", file=sys.stderr)
         return 1
-    except (site.SiteError, AssetError, scaffold.ScaffoldError) as error:
+    except CourseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

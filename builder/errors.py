@@ -20,7 +20,11 @@ class Problem:
         return text
 
 
-class BuildError(Exception):
+class CourseError(Exception):
+    """Anything a contributor can cause and fix: build.py reports it and exits 1, no traceback."""
+
+
+class BuildError(CourseError):
     """Raised with every problem found in a run, not only the first."""
 
     def __init__(self, problems):

@@ -7,8 +7,10 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from .errors import CourseError
 
-class AssetError(Exception):
+
+class AssetError(CourseError):
     """A file the site needs could not be had; the message says what was tried and what to do."""
 
 

@@ -6,11 +6,12 @@ from pathlib import Path
 
 from . import markup
 from .chapters import slug_of
+from .errors import CourseError
 
 HERE = Path(__file__).resolve().parent / "scaffold"
 
 
-class ScaffoldError(Exception):
+class ScaffoldError(CourseError):
     """The new file cannot be created (its name is taken or not allowed)."""
 
 

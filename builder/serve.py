@@ -1,6 +1,8 @@
 """`build.py serve`: build, serve on 127.0.0.1, rebuild on every save and reload the open page.
 
-A failed rebuild keeps the last good site and shows the problems as an overlay in the page.
+Each rebuild runs `build.py build` in a fresh process, so an edited or new sim module is read
+anew, and no error of a rebuild can stop the watching. A failed rebuild keeps the last good site
+and shows what it printed (file:line) as an overlay in the page; the next good save clears it.
 The overlay and reload script are added to HTML responses by this server only; the built
 files never contain them.
 """
@@ -8,13 +10,12 @@ files never contain them.
 import functools
 import http.server
 import json
+import subprocess
+import sys
 import threading
-import time
 from pathlib import Path
 
-from . import site
-from .errors import BuildError
-from .npm import AssetError
+import watchfiles
 
 WATCHED = ("chapters", "sims", "templates", "static")
 CLIENT = Path(__file__).with_name("livereload.js")
@@ -33,28 +34,22 @@ class Events:
             self.changed.notify_all()
 
 
-def snapshot(root):
-    return {p: p.stat().st_mtime_ns for d in WATCHED for p in (root / d).rglob("*") if p.is_file()}
-
-
 def rebuild(root, out, events):
-    try:
-        site.build(root, out)
+    built = subprocess.run([sys.executable, str(root / "build.py"), "build", "--out", str(out)],
+                           cwd=root, capture_output=True, text=True)
+    if built.returncode == 0:
         events.publish("")
         print(f"rebuilt {out}", flush=True)
-    except (BuildError, site.SiteError, AssetError) as error:
-        events.publish(str(error))
+    else:
+        error = (built.stderr or built.stdout).strip() or f"the build stopped with exit code {built.returncode}"
+        events.publish(error)
         print(error, flush=True)
 
 
-def watch(root, out, events, interval=0.4):
-    seen = snapshot(root)
-    while True:
-        time.sleep(interval)
-        now = snapshot(root)
-        if now != seen:
-            seen = now
-            rebuild(root, out, events)
+def watch(root, out, events):
+    """Rebuild after every batch of saves (watchfiles skips editors' temporary files and caches)."""
+    for _changes in watchfiles.watch(*(root / d for d in WATCHED)):
+        rebuild(root, out, events)
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import tempfile
+import traceback
 from pathlib import Path
 
 import jinja2
@@ -14,11 +15,12 @@ from markupsafe import Markup
 from . import course as course_model
 from . import fonts, pyodide
 from .chapters import Block
+from .errors import BuildError, CourseError, Problem
 
 MARKER = ".understand-world-models-site"
 
 
-class SiteError(Exception):
+class SiteError(CourseError):
     """The output folder cannot be written safely."""
 
 
@@ -73,19 +75,43 @@ def write_site(course, out, cdn):
             shutil.copy2(root / "chapters" / image, out / "media" / Path(image).name)
     if not cdn:
         pyodide.install(out)
-    version = fingerprint(out)
-    env = environment(root)
-    context = {"course": course, "config": page_config(cdn), "version": version,
-               "cdn": cdn, "menu": chapter_menu(env, course)}
-    write(out / "index.html", env.get_template("index.html").render(context, page=None))
-    for chapter in course.chapters:
-        previous, following = course.neighbours(chapter)
-        html = env.get_template("chapter.html").render(
-            context, page=chapter, previous=previous, next=following)
-        write(out / chapter.url, html)
-    write_service_worker(env, out)
+    for name, html in render_pages(course, cdn, fingerprint(out)):
+        write(out / name, html)
+    write_service_worker(environment(root), out)
     (out / ".nojekyll").write_text("")  # GitHub Pages: serve the files as they are
     (out / MARKER).write_text("This folder is a built site; the builder may replace it whole.\n")
+
+
+def render_pages(course, cdn, version):
+    """Every page as (file name, HTML); a template's error becomes a Problem at its line."""
+    env = environment(course.root)
+    page = None
+    try:
+        context = {"course": course, "config": page_config(cdn), "version": version,
+                   "cdn": cdn, "menu": chapter_menu(env, course)}
+        rendered = [("index.html", env.get_template("index.html").render(context, page=None))]
+        for page in course.chapters:
+            previous, following = course.neighbours(page)
+            rendered.append((page.url, env.get_template("chapter.html").render(
+                context, page=page, previous=previous, next=following)))
+    except jinja2.TemplateError as error:
+        raise BuildError([template_problem(course.root, error, page.source if page else "the landing page")]) from None
+    return rendered
+
+
+def template_problem(root, error, page):
+    """The template file and line where rendering failed, named with the page it was for."""
+    path, line = getattr(error, "filename", None), getattr(error, "lineno", None)
+    if not path:  # a runtime error: Jinja puts the template's own frame in the traceback
+        templates = (root / "templates").resolve()
+        frames = [f for f in traceback.extract_tb(error.__traceback__)
+                  if Path(f.filename).resolve().is_relative_to(templates)]
+        path, line = (frames[-1].filename, frames[-1].lineno) if frames else ("templates", 0)
+    where = Path(path).resolve()
+    shown = where.relative_to(root.resolve()).as_posix() if where.is_relative_to(root.resolve()) else str(path)
+    source = where.read_text(encoding="utf-8").splitlines() if where.is_file() else []
+    text = source[line - 1] if 0 < line <= len(source) else ""
+    return Problem(shown, line or 0, f"{type(error).__name__}: {error.message or error} (rendering {page})", text)
 
 
 def write_service_worker(env, out):

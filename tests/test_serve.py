@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import urllib.request
 
 import pytest
@@ -33,13 +34,16 @@ def server(tmp_path):
         process.wait(timeout=10)
 
 
-def events(url):
-    """The page's event stream: yields each build outcome as the server sends it."""
+def events(url, seconds=300):
+    """The page's event stream: yields each build outcome as the server sends it, for so long."""
+    deadline = time.monotonic() + seconds
     with urllib.request.urlopen(url + "__events", timeout=120) as stream:
         for raw in stream:
             line = raw.decode().strip()
             if line.startswith("data: "):
                 yield json.loads(line[6:])
+            if time.monotonic() > deadline:
+                pytest.fail(f"no awaited build outcome within {seconds} s")
 
 
 def test_serve_rebuilds_reloads_and_reports_errors(server):
@@ -82,6 +86,59 @@ def test_the_open_page_shows_a_build_error_then_reloads_when_fixed(server, brows
         assert "unknown sim 'bal' (did you mean 'ball'?)" in overlay.text_content()
         chapter.write_text(good.replace("Imagining the Future", "Imagining Again", 1))
         page.wait_for_function("() => document.title.startsWith('Imagining Again')", timeout=30_000)
+        assert page.query_selector("#build-error") is None
+    finally:
+        context.close()
+
+
+def settles(outcomes, url, page, text):
+    """The first good rebuild after which page holds text (a save may take more than one)."""
+    for outcome in outcomes:
+        if not outcome["error"] and text in urllib.request.urlopen(url + page).read().decode():
+            return outcome
+    pytest.fail("the event stream ended")
+
+
+def test_an_edited_slider_label_reaches_the_page_without_a_restart(server):
+    repo, url = server
+    outcomes = events(url)
+    next(outcomes)
+    sim = repo / "sims" / "ball.py"
+    source = sim.read_text()
+    label = re.search(r'slider\("\w+", "([^"]+)"', source).group(1)
+    sim.write_text(source.replace(f'"{label}"', '"A label edited while serving"', 1))
+    settles(outcomes, url, "imagining-the-future.html", "A label edited while serving")
+
+
+def test_a_sim_scaffolded_while_serving_can_be_embedded_at_once(server):
+    repo, url = server
+    outcomes = events(url)
+    next(outcomes)
+    made = subprocess.run([sys.executable, "build.py", "new", "sim", "orbit"], cwd=repo,
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    chapter = repo / "chapters" / "00-imagining-the-future.md"
+    chapter.write_text(chapter.read_text() + "\n::: sim orbit\ntitle: An orbit\ncaption: Made while serving.\n:::\n")
+    settles(outcomes, url, "imagining-the-future.html", 'data-sim="orbit"')
+
+
+@pytest.mark.browser
+def test_a_template_typo_shows_in_the_overlay_and_the_next_save_recovers(server, browser):
+    repo, url = server
+    template = repo / "templates" / "chapter.html"
+    good = template.read_text()
+    line = good[:good.index("{{ page.title }}")].count("\n") + 1
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(url + "imagining-the-future.html")
+        page.wait_for_function("() => document.readyState === 'complete'")
+        page.wait_for_timeout(500)  # the event stream is open
+        template.write_text(good.replace("{{ page.title }}", "{{ page.titel }}", 1))
+        overlay = page.wait_for_selector("#build-error", timeout=60_000)
+        assert f"templates/chapter.html:{line}: UndefinedError" in overlay.text_content()
+        template.write_text(good.replace("<article", "<article data-saved-again", 1))
+        page.wait_for_selector("article[data-saved-again]", timeout=60_000)
         assert page.query_selector("#build-error") is None
     finally:
         context.close()
