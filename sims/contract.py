@@ -218,7 +218,7 @@ def _range(value, where):
     lo, hi = float(value[0]), float(value[1])
     span = hi - lo
     if not (math.isfinite(span) and span >= LIMITS["span"] * max(abs(lo), abs(hi), 1e-300)):
-        raise FrameError(f"{where} [{lo!r}, {hi!r}] must have lo < hi, with hi - lo at least "
+        raise FrameError(f"{where} [{lo!r}, {hi!r}] needs hi - lo finite and at least "
                          f"{LIMITS['span']:g} of the larger end")
 
 

@@ -107,7 +107,7 @@ export function check(frame) {
       if (!finite(range, 2)) refuse(`panel ${p}: ${axis} range must be [lo, hi], two finite numbers`);
       const span = range[1] - range[0];
       if (!(Number.isFinite(span) && span >= LIMITS.span * Math.max(Math.abs(range[0]), Math.abs(range[1]), 1e-300))) {
-        refuse(`panel ${p}: ${axis} range [${range}] must have lo < hi, with hi - lo at least ${LIMITS.span} of the larger end`);
+        refuse(`panel ${p}: ${axis} range [${range}] needs hi - lo finite and at least ${LIMITS.span} of the larger end`);
       }
     }
     for (const key of ["aspect", "weight"]) {
