@@ -19,7 +19,7 @@ export function palette(element) {
 const fonts = {
   title: (colors) => `600 13px ${colors.font}`,
   tick: (colors) => `11px ${colors.font}`,
-  text: (colors) => `12px ${colors.font}`,
+  text: (colors, size = 12) => `${size}px ${colors.font}`,
 };
 
 const whenIdle = window.requestIdleCallback ?? ((callback) => setTimeout(callback, 50));
@@ -228,6 +228,7 @@ function ellipsize(ctx, text, width) {
 
 export function draw(canvas, frame, colors) {
   const width = canvas.clientWidth || canvas.parentElement.clientWidth;
+  if (!width) return []; // not laid out (hidden or detached): drawn when it is
   const ctx = canvas.getContext("2d");
   const { rects, height } = layout(ctx, frame.panels, width, colors);
   const dpr = window.devicePixelRatio || 1;
@@ -423,18 +424,42 @@ function drawItem(ctx, item, area, panel, colors, boxes, index) {
   } else if (item.image) {
     drawImage(ctx, item, area, panel);
   } else if (item.text !== undefined) {
-    // Placed at its point, but moved inside the plot area rather than cut at its edge
-    ctx.font = fonts.text(colors);
-    ctx.textAlign = "left";
-    ctx.textBaseline = "middle";
-    const w = ctx.measureText(item.text).width, shift = { center: w / 2, right: w }[item.align] ?? 0;
-    const x = Math.max(area.left + 2, Math.min(area.sx(item.at[0]) - shift, area.right - 2 - w));
-    const y = Math.max(area.top + SIZE.text / 2, Math.min(area.sy(item.at[1]), area.bottom - SIZE.text / 2));
-    ctx.fillText(item.text, x, y);
-    boxes.push(box("text", item.text, x, y - SIZE.text / 2, w, SIZE.text, index));
+    drawText(ctx, item, area, colors, boxes, index);
   }
   ctx.globalAlpha = 1;
   ctx.setLineDash([]);
+}
+
+// A text item at its point, moved inside the plot area rather than cut at its edge; smaller
+// (down to 9 px) if it is wider than the plot, and moved a line up or down if it would cover
+// another text of the panel.
+function drawText(ctx, item, area, colors, boxes, index) {
+  const room = area.right - area.left - 4;
+  let size = SIZE.text;
+  ctx.font = fonts.text(colors);
+  let text = item.text, w = ctx.measureText(text).width;
+  if (w > room) {
+    size = Math.max(9, Math.floor((SIZE.text * room) / w));
+    ctx.font = fonts.text(colors, size);
+    text = ellipsize(ctx, text, room);
+    w = ctx.measureText(text).width;
+  }
+  const shift = { center: w / 2, right: w }[item.align] ?? 0;
+  const x = Math.max(area.left + 2, Math.min(area.sx(item.at[0]) - shift, area.right - 2 - w));
+  const inside = (y) => Math.max(area.top + size / 2, Math.min(y, area.bottom - size / 2));
+  const others = boxes.filter((b) => b.panel === index && b.kind === "text");
+  const anchor = inside(area.sy(item.at[1]));
+  let placed = null;
+  for (const dy of [0, 1, -1, 2, -2]) {
+    const y = inside(anchor + dy * (size + 1));
+    placed = box("text", text, x, y - size / 2, w, size, index, text !== item.text);
+    if (!others.some((b) => overlaps(placed, b))) break;
+    if (dy === -2) placed = box("text", text, x, anchor - size / 2, w, size, index, text !== item.text);
+  }
+  ctx.textAlign = "left";
+  ctx.textBaseline = "middle";
+  ctx.fillText(text, placed.x, placed.y + size / 2);
+  boxes.push(placed);
 }
 
 function arrow(ctx, x0, y0, x1, y1) {
