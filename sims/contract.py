@@ -15,7 +15,7 @@ is spread over frames: keep each `next()` to a few milliseconds of numpy. A gene
 its last frame stays on screen. Any control change restarts `simulate` with the new params;
 a `button(action="reseed")` restarts it with a new seed.
 
-A frame is a dict:
+A frame is a dict, within the sizes in LIMITS below (the runner refuses a frame beyond them):
 
     {"panels": [panel, ...],                 # laid out side by side, stacked when narrow
      "legend": [[role, text], ...],          # optional
@@ -186,7 +186,7 @@ def validate_frame(frame):
         for key in ("aspect", "weight"):
             lo, hi = LIMITS[key]
             value = panel.get(key, 1 if key == "weight" else 0.75)
-            if not (isinstance(value, (int, float)) and lo <= value <= hi):
+            if not (_numbers([value], 1) and lo <= value <= hi):
                 raise FrameError(f"panel {p}: {key} must be a number from {lo} to {hi}")
         for i, item in enumerate(panel.get("items", [])):
             values += _validate_item(item, f"panel {p} item {i}")
