@@ -23,6 +23,19 @@ def slugify(text, separator="-"):
     return re.sub(r"[\s_-]+", separator, re.sub(r"[^\w\s-]", "", text).strip().lower())
 
 
+def _real_accents():
+    """Make \\hat, \\tilde and \\bar real accents: latex2mathml draws them with an ASCII caret, an
+    ASCII tilde and a stretched macron, which browsers set large and high over the letter (and
+    combining marks, U+0302 etc., beside it). The spacing accents sit snugly on the letter."""
+    from latex2mathml import commands
+    for command, mark in ((commands.HAT, "&#x002C6;"), (commands.TILDE, "&#x002DC;"), (commands.BAR, "&#x000AF;")):
+        commands.CONVERSION_MAP[command] = ("mover", {"accent": "true"})
+        commands.DIACRITICS[command] = (mark, {"stretchy": "false"})
+
+
+_real_accents()
+
+
 def math_html(latex, display, where):
     """Convert LaTeX to MathML, reporting unreadable math to where(message)."""
     try:

@@ -15,7 +15,7 @@ is spread over frames: keep each `next()` to a few milliseconds of numpy. A gene
 its last frame stays on screen. Any control change restarts `simulate` with the new params;
 a `button(action="reseed")` restarts it with a new seed.
 
-A frame is a dict:
+A frame is a dict, within the sizes in LIMITS below (the runner refuses a frame beyond them):
 
     {"panels": [panel, ...],                 # laid out side by side, stacked when narrow
      "legend": [[role, text], ...],          # optional
@@ -132,52 +132,142 @@ def validate_controls(controls):
 
 # --- Frames ----------------------------------------------------------------------------------
 
+# What one frame may hold. Beyond these a frame could freeze the learner's page (a title
+# measured letter by letter, a canvas miles high, millions of points), so the runner refuses
+# it with an error instead. static/js/render.js checks the same limits (LIMITS there).
+LIMITS = {
+    "panels": 12,           # panels per frame
+    "items": 300,           # items in all panels together
+    "label": 100,           # characters in a title, axis label, legend entry or text item
+    "summary": 400,         # characters in the summary line
+    "legend": 12,           # legend entries
+    "image": 512 * 512,     # pixels in one image
+    "values": 250_000,      # numbers in all arrays together (1 MB of float32)
+    "spec": 200_000,        # characters of the packed frame's JSON
+    "span": 1e-9,           # an axis range spans at least this fraction of its largest end
+    "aspect": [0.1, 4],     # a panel's height / width
+    "weight": [0.1, 10],    # a panel's relative width
+}
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+class FrameError(ValueError):
+    """A frame that breaks the contract: the sim's error, shown in its place."""
+
+
 def validate_frame(frame):
-    """Raise ValueError naming the first part of a frame that breaks the contract."""
+    """Raise FrameError naming the first part of a frame that breaks the contract.
+
+    Cheap enough to run on every frame: sizes are checked before any array is read, and arrays
+    are read once, in their own dtype.
+    """
     if not isinstance(frame, dict) or not isinstance(frame.get("panels"), list):
-        raise ValueError("a frame is a dict with a list of panels")
-    if not isinstance(frame.get("summary", ""), str):
-        raise ValueError("summary must be a string")
-    for role, _text in frame.get("legend", []):
-        if role not in ROLES:
-            raise ValueError(f"legend: unknown role {role!r}")
-    for p, panel in enumerate(frame["panels"]):
+        raise FrameError("a frame is a dict with a list of panels")
+    panels = frame["panels"]
+    _at_most(len(panels), "panels", "the frame has {} panels")
+    _text(frame.get("summary", ""), "summary", "summary")
+    legend = frame.get("legend", [])
+    if not isinstance(legend, list):
+        raise FrameError("legend must be a list of [role, text] pairs")
+    _at_most(len(legend), "legend", "the legend has {} entries")
+    for entry in legend:
+        if not (isinstance(entry, (list, tuple)) and len(entry) == 2) or entry[0] not in ROLES:
+            raise FrameError(f"legend: {entry!r} is not a [role, text] pair with a known role")
+        _text(entry[1], "label", "legend")
+    if not all(isinstance(panel, dict) for panel in panels):
+        raise FrameError("every panel is a dict")
+    _at_most(sum(len(p.get("items", ())) for p in panels), "items", "the frame has {} items")
+    values = 0
+    for p, panel in enumerate(panels):
+        for key in ("title", "xlabel", "ylabel"):
+            _text(panel.get(key, ""), "label", f"panel {p}: {key}")
         for axis in ("x", "y"):
-            lo, hi = panel[axis]
-            if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-                raise ValueError(f"panel {p}: {axis} range must be finite with lo < hi")
+            _range(panel.get(axis), f"panel {p}: {axis} range")
+        for key in ("aspect", "weight"):
+            lo, hi = LIMITS[key]
+            value = panel.get(key, 1 if key == "weight" else 0.75)
+            if not (_numbers([value], 1) and lo <= value <= hi):
+                raise FrameError(f"panel {p}: {key} must be a number from {lo} to {hi}")
         for i, item in enumerate(panel.get("items", [])):
-            _validate_item(item, f"panel {p} item {i}")
+            values += _validate_item(item, f"panel {p} item {i}")
+            _at_most(values, "values", "the frame's arrays hold more than {} numbers")
+
+
+def _at_most(count, limit, message):
+    if count > LIMITS[limit]:
+        raise FrameError(f"{message.format(count)}; at most {LIMITS[limit]}")
+
+
+def _text(value, limit, where):
+    if not isinstance(value, str):
+        raise FrameError(f"{where} must be a string")
+    if len(value) > LIMITS[limit]:
+        raise FrameError(f"{where} has {len(value)} characters; at most {LIMITS[limit]}")
+
+
+def _numbers(value, count):
+    """True if value is `count` finite real numbers."""
+    return (isinstance(value, (list, tuple)) and len(value) == count
+            and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                    and math.isfinite(v) for v in value))
+
+
+def _range(value, where):
+    if not _numbers(value, 2):
+        raise FrameError(f"{where} must be [lo, hi], two finite numbers")
+    lo, hi = float(value[0]), float(value[1])
+    span = hi - lo
+    if not (math.isfinite(span) and span >= LIMITS["span"] * max(abs(lo), abs(hi), 1e-300)):
+        raise FrameError(f"{where} [{lo!r}, {hi!r}] needs hi - lo finite and at least "
+                         f"{LIMITS['span']:g} of the larger end")
 
 
 def _validate_item(item, where):
+    """Check one item; return how many numbers its array holds."""
+    if not isinstance(item, dict):
+        raise FrameError(f"{where}: an item is a dict")
     kinds = [k for k in GEOMETRY if k in item]
     if len(kinds) != 1:
-        raise ValueError(f"{where}: needs exactly one geometry key of {list(GEOMETRY)}")
+        raise FrameError(f"{where}: needs exactly one geometry key of {list(GEOMETRY)}")
     kind = kinds[0]
     if item.get("role", "ink") not in ROLES:
-        raise ValueError(f"{where}: unknown role {item['role']!r}")
+        raise FrameError(f"{where}: unknown role {item['role']!r}")
     if kind == "text":
-        if not isinstance(item["text"], str) or len(item.get("at", ())) != 2:
-            raise ValueError(f"{where}: text needs a string and 'at': [x, y]")
-        return
-    data = np.asarray(item[kind], dtype=float)
-    if not np.all(np.isfinite(data)):
-        raise ValueError(f"{where}: {kind} holds NaN or infinity")
+        if not isinstance(item["text"], str) or not _numbers(item.get("at"), 2):
+            raise FrameError(f"{where}: text needs a string and 'at': [x, y], two finite numbers")
+        _text(item["text"], "label", where)
+        return 0
+    data = item[kind] if isinstance(item[kind], np.ndarray) else np.asarray(item[kind])
+    if data.dtype.kind not in "biuf":
+        raise FrameError(f"{where}: {kind} must hold numbers, not {data.dtype}")
+    _at_most(data.size, "values", f"{where}: {kind} holds {{}} numbers")
     shape = GEOMETRY[kind]
     if kind == "image":
-        ok = data.ndim == 2 or (data.ndim == 3 and data.shape[2] == 3)
-        if not ok or data.min(initial=0) < 0 or data.max(initial=0) > 1:
-            raise ValueError(f"{where}: image must be (H, W) or (H, W, 3) in [0, 1]")
+        if not (data.ndim == 2 or (data.ndim == 3 and data.shape[2] == 3)):
+            raise FrameError(f"{where}: image must be (H, W) or (H, W, 3), got {data.shape}")
+        _at_most(data.shape[0] * data.shape[1], "image", f"{where}: image has {{}} pixels")
+        if "extent" in item and not _numbers(item["extent"], 4):
+            raise FrameError(f"{where}: extent must be [x0, x1, y0, y1], four finite numbers")
     elif data.ndim != len(shape) or any(s and s != d for s, d in zip(shape, data.shape)):
-        raise ValueError(f"{where}: {kind} must have shape {shape}, got {data.shape}")
+        raise FrameError(f"{where}: {kind} must have shape {shape}, got {data.shape}")
+    if data.size and data.dtype.kind == "f":
+        # NaN fails both comparisons; beyond FLOAT32_MAX a value would become infinite in pack
+        low, high = data.min(), data.max()
+        if not (-FLOAT32_MAX <= low and high <= FLOAT32_MAX):
+            raise FrameError(f"{where}: {kind} holds NaN, infinity or a number too large for float32")
+        if kind == "image" and not (0 <= low and high <= 1):
+            raise FrameError(f"{where}: image values must be in [0, 1]")
+    elif kind == "image" and data.size and not (0 <= data.min() and data.max() <= 1):
+        raise FrameError(f"{where}: image values must be in [0, 1]")
+    return data.size
 
 
 def pack(frame):
     """Split a frame into JSON (arrays replaced by offsets) and one flat float32 buffer.
 
     The browser receives the buffer as one typed array, never element by element: each array
-    becomes {"$a": offset, "shape": [...]} pointing into it.
+    becomes {"$a": offset, "shape": [...]} pointing into it. NaN and infinity raise FrameError:
+    JSON has neither, and the browser's parser would refuse the whole frame.
     """
     chunks, offset = [], 0
 
@@ -199,4 +289,10 @@ def pack(frame):
 
     spec = walk(frame)
     data = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
-    return json.dumps(spec, separators=(",", ":")), data
+    try:
+        text = json.dumps(spec, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        raise FrameError("the frame holds NaN or infinity outside its arrays "
+                         "(in a range, an option or a position): JSON has neither") from None
+    _at_most(len(text), "spec", "the frame's JSON has {} characters")
+    return text, data

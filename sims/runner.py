@@ -34,9 +34,15 @@ def start(key, name, params_json, seed, source=None):
 
 
 def step(key):
-    """The next frame of the sim under key: packed frame, {"done": true} or {"error": ...}."""
+    """The next frame of the sim under key: packed frame, {"done": true} or {"error": ...}.
+
+    Every frame is validated first (a fraction of a millisecond): a frame beyond the contract's
+    limits becomes this sim's error rather than a frozen page.
+    """
     try:
-        return contract.pack(next(_running[key]))
+        frame = next(_running[key])
+        contract.validate_frame(frame)
+        return contract.pack(frame)
     except StopIteration:
         _running.pop(key, None)
         return json.dumps({"done": True}), EMPTY
@@ -73,8 +79,13 @@ def edited(name, source):
 
 
 def error_frame():
-    """The current exception as a frame, its traceback limited to the sims' own files."""
+    """The current exception as a frame, its traceback limited to the sims' own files.
+
+    A frame the contract refuses has no line of the sim's to point at: its message says what.
+    """
     kind, error, tb = sys.exc_info()
+    if isinstance(error, contract.FrameError):
+        return json.dumps({"error": f"A frame breaks the contract (sims/contract.py): {error}"}), EMPTY
     frames = [f for f in traceback.extract_tb(tb) if "runner.py" not in f.filename]
     lines = traceback.format_list(frames) + traceback.format_exception_only(kind, error)
     return json.dumps({"error": "Traceback (most recent call last):\n" + "".join(lines)}), EMPTY

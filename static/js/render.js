@@ -3,7 +3,6 @@
 
 const ROLES = ["real", "imagined", "reward", "best", "samples", "uncertainty", "ink", "muted"];
 const MIN_PANEL_WIDTH = 240;
-const TITLE_HEIGHT = 22;
 
 export function palette(element) {
   const style = getComputedStyle(element);
@@ -14,52 +13,13 @@ export function palette(element) {
   return colors;
 }
 
-// Replace {"$a": offset, "shape": [...]} references with typed-array views into data.
-export function unpack(value, data) {
-  if (Array.isArray(value)) return value.map((v) => unpack(v, data));
-  if (value && typeof value === "object") {
-    if ("$a" in value) {
-      const size = value.shape.reduce((a, b) => a * b, 1);
-      return { shape: value.shape, data: data.subarray(value.$a, value.$a + size) };
-    }
-    const out = {};
-    for (const [k, v] of Object.entries(value)) out[k] = unpack(v, data);
-    return out;
-  }
-  return value;
-}
-
-// Panel rectangles in CSS pixels: a grid of balanced rows, as many columns as fit.
-export function layout(panels, width) {
-  const fit = Math.max(1, Math.floor(width / MIN_PANEL_WIDTH));
-  const rowsNeeded = Math.ceil(panels.length / Math.min(fit, panels.length));
-  const columns = Math.ceil(panels.length / rowsNeeded);
-  const rects = [];
-  let y = 0;
-  for (let start = 0; start < panels.length; start += columns) {
-    const row = panels.slice(start, start + columns);
-    const weights = row.map((p) => p.weight || 1);
-    const total = weights.reduce((a, b) => a + b, 0);
-    let x = 0, height = 0;
-    row.forEach((panel, i) => {
-      const w = (width * weights[i]) / total;
-      const h = Math.round(w * (panel.aspect || 0.75)) + TITLE_HEIGHT;
-      rects.push({ x, y, w, h });
-      x += w;
-      height = Math.max(height, h);
-    });
-    y += height;
-  }
-  return { rects, height: y };
-}
-
 // The canvas fonts, one per kind of text. The first use of each is slow (the system's font is
 // looked up and its glyphs shaped), so prepare() uses them while Python loads, one per idle
 // moment, rather than in the first frame.
 const fonts = {
   title: (colors) => `600 13px ${colors.font}`,
   tick: (colors) => `11px ${colors.font}`,
-  text: (colors) => `12px ${colors.font}`,
+  text: (colors, size = 12) => `${size}px ${colors.font}`,
 };
 
 const whenIdle = window.requestIdleCallback ?? ((callback) => setTimeout(callback, 50));
@@ -77,28 +37,222 @@ export function prepare(canvas, colors) {
   whenIdle(next);
 }
 
+// What one frame may hold: the same limits as LIMITS in sims/contract.py, checked again here
+// before anything is drawn, so that no frame can freeze the page.
+export const LIMITS = {
+  panels: 12, items: 300, label: 100, summary: 400, legend: 12, image: 512 * 512, values: 250000,
+  spec: 200000, span: 1e-9, aspect: [0.1, 4], weight: [0.1, 10],
+};
+const GEOMETRY = { line: [0, 2], lines: [0, 0, 2], points: [0, 2], band: [0, 3], bars: [0, 2],
+  circle: [0, 3], rect: [0, 4], arrow: [0, 4], image: null, text: null };
+
+class FrameError extends Error {}
+const refuse = (message) => { throw new FrameError(message); };
+
+// A packed frame from the worker, checked: JSON (arrays as views into data) -> frame object.
+// Throws an Error saying what is wrong; error and done messages come back as they are.
+export function parse(spec, data) {
+  if (spec.length > LIMITS.spec) refuse(`the frame's JSON has ${spec.length} characters; at most ${LIMITS.spec}`);
+  if (data.length > LIMITS.values) refuse(`the frame holds ${data.length} numbers; at most ${LIMITS.values}`);
+  const message = JSON.parse(spec);
+  if (message.error || message.done) return message;
+  const frame = unpack(message, data);
+  check(frame);
+  return frame;
+}
+
+// Replace {"$a": offset, "shape": [...]} references with typed-array views into data.
+export function unpack(value, data) {
+  if (Array.isArray(value)) return value.map((v) => unpack(v, data));
+  if (value && typeof value === "object") {
+    if ("$a" in value) {
+      const { $a: offset, shape } = value;
+      if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0 && d <= LIMITS.values)) refuse("an array has a bad shape");
+      const size = shape.reduce((a, b) => a * b, 1);
+      if (!Number.isInteger(offset) || offset < 0 || offset + size > data.length) refuse("an array lies outside the frame's data");
+      return { shape, data: data.subarray(offset, offset + size) };
+    }
+    const out = {};
+    for (const [k, v] of Object.entries(value)) out[k] = unpack(v, data);
+    return out;
+  }
+  return value;
+}
+
+const finite = (value, count) => Array.isArray(value) && value.length === count && value.every((v) => typeof v === "number" && Number.isFinite(v));
+
+function text(value, limit, where) {
+  if (value === undefined) return;
+  if (typeof value !== "string") refuse(`${where} must be a string`);
+  if (value.length > LIMITS[limit]) refuse(`${where} has ${value.length} characters; at most ${LIMITS[limit]}`);
+}
+
+// Throw a FrameError naming the first part of an unpacked frame beyond the contract.
+export function check(frame) {
+  const panels = frame.panels;
+  if (!Array.isArray(panels) || panels.length > LIMITS.panels) refuse(`a frame has a list of at most ${LIMITS.panels} panels`);
+  text(frame.summary, "summary", "summary");
+  const legend = frame.legend ?? [];
+  if (!Array.isArray(legend) || legend.length > LIMITS.legend) refuse(`the legend has at most ${LIMITS.legend} entries`);
+  for (const entry of legend) {
+    if (!Array.isArray(entry) || !ROLES.includes(entry[0])) refuse("a legend entry is [role, text] with a known role");
+    text(entry[1], "label", "legend");
+  }
+  let items = 0, values = 0;
+  panels.forEach((panel, p) => {
+    if (!panel || typeof panel !== "object") refuse(`panel ${p} is not an object`);
+    for (const key of ["title", "xlabel", "ylabel"]) text(panel[key], "label", `panel ${p}: ${key}`);
+    for (const axis of ["x", "y"]) {
+      const range = panel[axis];
+      if (!finite(range, 2)) refuse(`panel ${p}: ${axis} range must be [lo, hi], two finite numbers`);
+      const span = range[1] - range[0];
+      if (!(Number.isFinite(span) && span >= LIMITS.span * Math.max(Math.abs(range[0]), Math.abs(range[1]), 1e-300))) {
+        refuse(`panel ${p}: ${axis} range [${range}] needs hi - lo finite and at least ${LIMITS.span} of the larger end`);
+      }
+    }
+    for (const key of ["aspect", "weight"]) {
+      const [lo, hi] = LIMITS[key];
+      if (panel[key] !== undefined && !(typeof panel[key] === "number" && panel[key] >= lo && panel[key] <= hi)) {
+        refuse(`panel ${p}: ${key} must be a number from ${lo} to ${hi}`);
+      }
+    }
+    const list = panel.items ?? [];
+    if (!Array.isArray(list)) refuse(`panel ${p}: items must be a list`);
+    items += list.length;
+    if (items > LIMITS.items) refuse(`the frame has more than ${LIMITS.items} items`);
+    list.forEach((item, i) => { values += checkItem(item, `panel ${p} item ${i}`); });
+    if (values > LIMITS.values) refuse(`the frame's arrays hold more than ${LIMITS.values} numbers`);
+  });
+}
+
+function checkItem(item, where) {
+  const kinds = Object.keys(GEOMETRY).filter((k) => item && typeof item === "object" && k in item);
+  if (kinds.length !== 1) refuse(`${where}: needs exactly one geometry key`);
+  const kind = kinds[0];
+  if (item.role !== undefined && !ROLES.includes(item.role)) refuse(`${where}: unknown role`);
+  if (kind === "text") {
+    text(item.text, "label", where);
+    if (typeof item.text !== "string" || !finite(item.at, 2)) refuse(`${where}: text needs a string and 'at': [x, y]`);
+    return 0;
+  }
+  const array = item[kind];
+  if (!array || !array.data || !Array.isArray(array.shape)) refuse(`${where}: ${kind} must be an array`);
+  const { shape, data } = array;
+  if (kind === "image") {
+    if (!(shape.length === 2 || (shape.length === 3 && shape[2] === 3))) refuse(`${where}: image must be (H, W) or (H, W, 3)`);
+    if (shape[0] * shape[1] > LIMITS.image) refuse(`${where}: image has ${shape[0] * shape[1]} pixels; at most ${LIMITS.image}`);
+    if (item.extent !== undefined && !finite(item.extent, 4)) refuse(`${where}: extent must be four finite numbers`);
+  } else {
+    const want = GEOMETRY[kind];
+    if (shape.length !== want.length || want.some((d, i) => d && d !== shape[i])) refuse(`${where}: ${kind} must have shape (${want.map((d) => d || "N")})`);
+  }
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) refuse(`${where}: ${kind} holds NaN or infinity`);
+  return data.length;
+}
+
+// --- Layout --------------------------------------------------------------------------------
+// Every piece of text drawn is kept as a box; canvas.textBoxes holds those of the last draw (the
+// label tests read them). A title too long for one line wraps onto a second, and its row of
+// panels reserves the room; a tick label that would overlap another text is left out.
+
+const TITLE_LINE = 16; // px per line of a title
+const MAX_TITLE_LINES = 2;
+const SIZE = { title: 13, tick: 11, text: 12 }; // font sizes, px
+const titleHeight = (lines) => 6 + TITLE_LINE * Math.max(1, lines);
+
+// Panel rectangles in CSS pixels: a grid of balanced rows, as many columns as fit. Each rect
+// carries its title's lines and its y tick labels, which set its plot area (plotArea).
+function layout(ctx, panels, width, colors) {
+  const fit = Math.max(1, Math.floor(width / MIN_PANEL_WIDTH));
+  const rowsNeeded = Math.ceil(panels.length / Math.min(fit, panels.length));
+  const columns = Math.ceil(panels.length / rowsNeeded);
+  const rects = [];
+  let y = 0;
+  for (let start = 0; start < panels.length; start += columns) {
+    const row = panels.slice(start, start + columns);
+    const weights = row.map((p) => p.weight || 1);
+    const total = weights.reduce((a, b) => a + b, 0);
+    ctx.font = fonts.title(colors);
+    const titles = row.map((panel, i) => wrap(ctx, panel.title || "", (width * weights[i]) / total - 16));
+    const lines = Math.max(...titles.map((t) => t.lines.length));
+    let x = 0, height = 0;
+    row.forEach((panel, i) => {
+      const w = (width * weights[i]) / total;
+      const h = Math.round(w * (panel.aspect || 0.75)) + titleHeight(lines);
+      const rect = { x, y, w, h, title: titles[i], titleHeight: titleHeight(lines), yticks: [], tickWidth: 0 };
+      if (panel.axes !== false) {
+        ctx.font = fonts.tick(colors);
+        rect.yticks = ticks(panel.y[0], panel.y[1]);
+        rect.tickWidth = Math.max(0, ...rect.yticks.map((t) => ctx.measureText(t.text).width));
+      }
+      rects.push(rect);
+      x += w;
+      height = Math.max(height, h);
+    });
+    y += height;
+  }
+  return { rects, height: y };
+}
+
+// Words onto at most MAX_TITLE_LINES lines of width px; what still does not fit is elided.
+function wrap(ctx, text, width) {
+  const lines = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const longer = line ? `${line} ${word}` : word;
+    if (!line || ctx.measureText(longer).width <= width) line = longer;
+    else { lines.push(line); line = word; }
+  }
+  lines.push(line);
+  const kept = lines.slice(0, MAX_TITLE_LINES);
+  if (lines.length > MAX_TITLE_LINES) kept[MAX_TITLE_LINES - 1] = lines.slice(MAX_TITLE_LINES - 1).join(" ");
+  let elided = false;
+  const out = kept.map((l) => {
+    const short = ellipsize(ctx, l, width);
+    elided ||= short !== l;
+    return short;
+  });
+  return { lines: out, elided };
+}
+
+// The text, shortened with an ellipsis to fit width pixels (a binary search: few measurements).
+function ellipsize(ctx, text, width) {
+  if (ctx.measureText(text).width <= width) return text;
+  let lo = 0, hi = text.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (ctx.measureText(text.slice(0, mid) + "…").width <= width) lo = mid; else hi = mid - 1;
+  }
+  return text.slice(0, lo) + "…";
+}
+
 export function draw(canvas, frame, colors) {
   const width = canvas.clientWidth || canvas.parentElement.clientWidth;
-  const { rects, height } = layout(frame.panels, width);
+  if (!width) return []; // not laid out (hidden or detached): drawn when it is
+  const ctx = canvas.getContext("2d");
+  const { rects, height } = layout(ctx, frame.panels, width, colors);
   const dpr = window.devicePixelRatio || 1;
   if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
     canvas.width = Math.round(width * dpr);
     canvas.height = Math.round(height * dpr);
     canvas.style.height = `${height}px`;
   }
-  const ctx = canvas.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.fillStyle = colors.background;
   ctx.fillRect(0, 0, width, height);
-  frame.panels.forEach((panel, i) => drawPanel(ctx, panel, rects[i], colors));
+  const boxes = [];
+  frame.panels.forEach((panel, i) => drawPanel(ctx, panel, rects[i], colors, boxes, i));
+  canvas.textBoxes = boxes;
   return rects;
 }
 
 // The plot area of a panel and its data -> pixel mapping.
 export function plotArea(panel, rect) {
   const axes = panel.axes !== false;
-  const left = rect.x + (axes ? (panel.ylabel ? 56 : 44) : 6), right = rect.x + rect.w - 10;
-  const top = rect.y + TITLE_HEIGHT + 4, bottom = rect.y + rect.h - (axes ? 30 : 6);
+  const margin = Math.max(panel.ylabel ? 56 : 44, Math.ceil(rect.tickWidth ?? 0) + (panel.ylabel ? 22 : 8));
+  const left = rect.x + (axes ? margin : 6), right = rect.x + rect.w - 10;
+  const top = rect.y + (rect.titleHeight ?? titleHeight(1)) + 4;
+  const bottom = rect.y + rect.h - (axes ? (panel.xlabel ? 34 : 22) : 6);
   const [x0, x1] = panel.x, [y0, y1] = panel.y;
   return {
     left, right, top, bottom,
@@ -109,71 +263,95 @@ export function plotArea(panel, rect) {
   };
 }
 
-function drawPanel(ctx, panel, rect, colors) {
+// A text's box: x, y its left and top, in CSS pixels.
+const box = (kind, text, x, y, w, h, panel, elided = false) => ({ kind, text, x, y, w, h, panel, elided });
+const overlaps = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
+function drawPanel(ctx, panel, rect, colors, boxes, index) {
   const area = plotArea(panel, rect);
   ctx.font = fonts.title(colors);
   ctx.fillStyle = colors.ink;
   ctx.textAlign = "left";
   ctx.textBaseline = "middle";
-  ctx.fillText(fit(ctx, panel.title || "", rect.w - 16), rect.x + 8, rect.y + TITLE_HEIGHT / 2 + 2);
-  if (panel.axes !== false) drawAxes(ctx, panel, area, rect, colors);
+  rect.title.lines.forEach((line, i) => {
+    if (!line) return;
+    const middle = rect.y + 12 + TITLE_LINE * i;
+    ctx.fillText(line, rect.x + 8, middle);
+    boxes.push(box("title", line, rect.x + 8, middle - SIZE.title / 2, ctx.measureText(line).width, SIZE.title, index, rect.title.elided));
+  });
+  if (panel.axes !== false) drawAxes(ctx, panel, area, rect, colors, boxes, index);
   ctx.save();
   ctx.beginPath();
   ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
   ctx.clip();
-  for (const item of panel.items || []) drawItem(ctx, item, area, panel, colors);
+  for (const item of panel.items || []) drawItem(ctx, item, area, panel, colors, boxes, index);
   ctx.restore();
 }
 
-// The text, shortened with an ellipsis to fit width pixels.
-function fit(ctx, text, width) {
-  if (ctx.measureText(text).width <= width) return text;
-  let end = text.length;
-  while (end > 1 && ctx.measureText(text.slice(0, end) + "…").width > width) end -= 1;
-  return text.slice(0, end) + "…";
-}
-
-function niceTicks(lo, hi, count = 4) {
+// Round tick values, at most about count + 1 of them, whatever the (finite) range.
+function ticks(lo, hi, count = 4) {
   const raw = (hi - lo) / count;
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw);
-  const ticks = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(+t.toPrecision(12));
-  return ticks;
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * 10 ** Math.floor(Math.log10(raw))).find((s) => s >= raw);
+  if (!(step > 0 && Number.isFinite(step))) return [];
+  const first = Math.ceil(lo / step), n = Math.floor(hi / step + 1e-9) - first;
+  if (!(n >= 0 && n <= 2 * count)) return []; // only when rounding has failed: no ticks, not a hang
+  // As many digits as the step needs, so that neighbouring ticks never read the same
+  const digits = Math.min(15, Math.max(4, Math.ceil(Math.log10(Math.max(Math.abs(lo), Math.abs(hi)) / step)) + 2));
+  return Array.from({ length: n + 1 }, (_, i) => {
+    const value = +((first + i) * step).toPrecision(12);
+    return { value, text: label(value, digits) };
+  });
 }
 
-function label(value) {
+function label(value, digits) {
   const abs = Math.abs(value);
-  if (abs !== 0 && (abs >= 1e5 || abs < 1e-3)) return value.toExponential(0);
-  return String(+value.toPrecision(4));
+  if (abs !== 0 && (abs >= 1e5 || abs < 1e-3)) return value.toExponential(digits - 1).replace(/\.?0+e/, "e");
+  return String(+value.toPrecision(digits));
 }
 
-function drawAxes(ctx, panel, area, rect, colors) {
+function drawAxes(ctx, panel, area, rect, colors, boxes, index) {
   ctx.strokeStyle = colors.muted;
   ctx.lineWidth = 1;
   ctx.strokeRect(area.left, area.top, area.right - area.left, area.bottom - area.top);
   ctx.fillStyle = colors.ink;
   ctx.font = fonts.tick(colors);
-  ctx.textAlign = "center";
+  const placed = boxes.filter((b) => b.panel === index); // the title's lines
+  const place = (b) => {
+    if (placed.some((other) => overlaps(b, other))) return false;
+    placed.push(b);
+    boxes.push(b);
+    return true;
+  };
+  // The axis labels first: they are always drawn, and ticks give way to them.
   ctx.textBaseline = "top";
-  for (const t of niceTicks(panel.x[0], panel.x[1])) {
-    const text = label(t);
-    const half = ctx.measureText(text).width / 2; // the last label stays inside the panel
-    ctx.fillText(text, Math.min(area.sx(t), rect.x + rect.w - half - 2), area.bottom + 4);
+  if (panel.xlabel) {
+    const text = ellipsize(ctx, panel.xlabel, rect.w - 16), w = ctx.measureText(text).width;
+    ctx.textAlign = "right";
+    ctx.fillText(text, area.right, area.bottom + 19);
+    place(box("xlabel", text, area.right - w, area.bottom + 19, w, SIZE.tick, index, text !== panel.xlabel));
+  }
+  if (panel.ylabel) {
+    const text = ellipsize(ctx, panel.ylabel, area.bottom - area.top), w = ctx.measureText(text).width;
+    ctx.save();
+    ctx.translate(rect.x + 2, area.top);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = "right";
+    ctx.fillText(text, 0, 0);
+    ctx.restore();
+    place(box("ylabel", text, rect.x + 2, area.top, SIZE.tick, w, index, text !== panel.ylabel));
   }
   ctx.textAlign = "right";
   ctx.textBaseline = "middle";
-  for (const t of niceTicks(panel.y[0], panel.y[1])) ctx.fillText(label(t), area.left - 5, area.sy(t));
-  ctx.textBaseline = "bottom";
-  if (panel.xlabel) { ctx.textAlign = "right"; ctx.fillText(panel.xlabel, area.right, area.bottom + 28); }
-  if (panel.ylabel) {
-    ctx.save();
-    ctx.translate(area.left - 54, area.top);
-    ctx.rotate(-Math.PI / 2);
-    ctx.textAlign = "right";
-    ctx.textBaseline = "top";
-    ctx.fillText(fit(ctx, panel.ylabel, area.bottom - area.top), 0, 0);
-    ctx.restore();
+  for (const t of rect.yticks) {
+    const w = ctx.measureText(t.text).width, y = area.sy(t.value);
+    if (place(box("tick", t.text, area.left - 5 - w, y - SIZE.tick / 2, w, SIZE.tick, index))) ctx.fillText(t.text, area.left - 5, y);
+  }
+  ctx.textAlign = "left";
+  ctx.textBaseline = "top";
+  for (const t of ticks(panel.x[0], panel.x[1])) {
+    const w = ctx.measureText(t.text).width; // centred on its tick, but kept inside the panel
+    const x = Math.max(rect.x + 2, Math.min(area.sx(t.value) - w / 2, rect.x + rect.w - w - 2));
+    if (place(box("tick", t.text, x, area.bottom + 4, w, SIZE.tick, index))) ctx.fillText(t.text, x, area.bottom + 4);
   }
 }
 
@@ -192,7 +370,7 @@ function polyline(ctx, area, points, n) {
   ctx.stroke();
 }
 
-function drawItem(ctx, item, area, panel, colors) {
+function drawItem(ctx, item, area, panel, colors, boxes, index) {
   const filled = item.fill ?? !("stroke" in item);
   const color = colors[item.role || "ink"] || colors.ink;
   ctx.globalAlpha = item.alpha ?? 1;
@@ -206,7 +384,7 @@ function drawItem(ctx, item, area, panel, colors) {
     polyline(ctx, area, item.line.data, item.line.shape[0]);
   } else if (item.lines) {
     const [k, n] = item.lines.shape;
-    for (let i = 0; i < k; i++) polyline(ctx, area, item.lines.data.subarray(i * n * 2, (i + 1) * n * 2), n);
+    for (let i = 0; n && i < k; i++) polyline(ctx, area, item.lines.data.subarray(i * n * 2, (i + 1) * n * 2), n);
   } else if (item.points) {
     const r = item.size ?? 3;
     ctx.beginPath();
@@ -246,13 +424,42 @@ function drawItem(ctx, item, area, panel, colors) {
   } else if (item.image) {
     drawImage(ctx, item, area, panel);
   } else if (item.text !== undefined) {
-    ctx.font = fonts.text(colors);
-    ctx.textAlign = item.align || "left";
-    ctx.textBaseline = "middle";
-    ctx.fillText(item.text, area.sx(item.at[0]), area.sy(item.at[1]));
+    drawText(ctx, item, area, colors, boxes, index);
   }
   ctx.globalAlpha = 1;
   ctx.setLineDash([]);
+}
+
+// A text item at its point, moved inside the plot area rather than cut at its edge; smaller
+// (down to 9 px) if it is wider than the plot, and moved a line up or down if it would cover
+// another text of the panel.
+function drawText(ctx, item, area, colors, boxes, index) {
+  const room = area.right - area.left - 4;
+  let size = SIZE.text;
+  ctx.font = fonts.text(colors);
+  let text = item.text, w = ctx.measureText(text).width;
+  if (w > room) {
+    size = Math.max(9, Math.floor((SIZE.text * room) / w));
+    ctx.font = fonts.text(colors, size);
+    text = ellipsize(ctx, text, room);
+    w = ctx.measureText(text).width;
+  }
+  const shift = { center: w / 2, right: w }[item.align] ?? 0;
+  const x = Math.max(area.left + 2, Math.min(area.sx(item.at[0]) - shift, area.right - 2 - w));
+  const inside = (y) => Math.max(area.top + size / 2, Math.min(y, area.bottom - size / 2));
+  const others = boxes.filter((b) => b.panel === index && b.kind === "text");
+  const anchor = inside(area.sy(item.at[1]));
+  let placed = null;
+  for (const dy of [0, 1, -1, 2, -2]) {
+    const y = inside(anchor + dy * (size + 1));
+    placed = box("text", text, x, y - size / 2, w, size, index, text !== item.text);
+    if (!others.some((b) => overlaps(placed, b))) break;
+    if (dy === -2) placed = box("text", text, x, anchor - size / 2, w, size, index, text !== item.text);
+  }
+  ctx.textAlign = "left";
+  ctx.textBaseline = "middle";
+  ctx.fillText(text, placed.x, placed.y + size / 2);
+  boxes.push(placed);
 }
 
 function arrow(ctx, x0, y0, x1, y1) {
@@ -272,6 +479,7 @@ function arrow(ctx, x0, y0, x1, y1) {
 // Images are drawn pixel-exact into an offscreen canvas, then scaled without smoothing.
 function drawImage(ctx, item, area, panel) {
   const [h, w, c = 1] = item.image.shape;
+  if (!h || !w) return;
   const pixels = new ImageData(w, h);
   const src = item.image.data;
   for (let i = 0; i < w * h; i++) {

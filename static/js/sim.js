@@ -2,7 +2,7 @@
 // happens in the worker. While a sim plays, the worker computes one frame ahead of the screen
 // (one request in flight, at most AHEAD frames waiting) and each display frame shows the next
 // one, so a step's round trip never costs a display frame as long as steps average under one.
-import { draw, palette, plotArea, prepare, unpack } from "./render.js";
+import { draw, palette, parse, plotArea, prepare } from "./render.js";
 
 // 12 and "%" -> "12%"; 60 and "steps" -> "60 steps" (as the builder's with_unit filter).
 const withUnit = (value, unit = "") => (/^[A-Za-z]/.test(unit) ? `${value} ${unit}` : `${value}${unit}`);
@@ -134,20 +134,21 @@ export class Sim {
   receive({ run, spec, data }) {
     if (run !== this.run) return; // a frame from before the last restart
     this.waiting = false;
-    const frame = JSON.parse(spec);
-    if (frame.error) {
-      this.ended = true;
-      this.ahead = [];
-      this.showError("This simulation stopped with an error.", () => this.restart(), frame.error);
-      this.el.dispatchEvent(new CustomEvent("sim:error", { bubbles: true, detail: frame.error }));
+    let unpacked;
+    try {
+      unpacked = parse(spec, data); // checked against the contract's limits before any drawing
+    } catch (error) {
+      unpacked = { error: `This frame cannot be drawn: ${error.message}` };
+    }
+    if (unpacked.error) {
+      this.failed(unpacked.error);
       return;
     }
-    if (frame.done) {
+    if (unpacked.done) {
       this.ended = true;
       this.updatePlayback();
       return;
     }
-    const unpacked = unpack(frame, data);
     // A run's first frame answers an input, and a paused sim's next frame the Step button: show
     // them now. Frames of a playing sim wait for their display frame.
     if (this.shownRun !== run || (!this.animating && !this.ahead.length)) this.show(unpacked);
@@ -158,7 +159,7 @@ export class Sim {
   show(frame) {
     this.frame = frame;
     this.shownRun = this.run;
-    this.redraw();
+    if (!this.redraw()) return;
     if (this.el.dataset.state !== "ready") {
       this.status.hidden = true;
       this.setState("ready");
@@ -168,12 +169,20 @@ export class Sim {
     this.el.dispatchEvent(new CustomEvent("sim:frame", { bubbles: true, detail: { run: this.run } }));
   }
 
+  // Draw the frame on screen; false if there is none or it failed to draw (then an error shows).
   redraw() {
-    if (!this.frame) return;
-    this.rects = draw(this.canvas, this.frame, this.colors);
+    if (!this.frame) return false;
+    try {
+      this.rects = draw(this.canvas, this.frame, this.colors);
+    } catch (error) {
+      this.frame = null;
+      this.failed(`This frame cannot be drawn: ${error.message}`);
+      return false;
+    }
     const summary = this.frame.summary || "";
     if (this.summary.textContent !== summary) this.summary.textContent = summary;
     this.showLegend(this.frame.legend || []);
+    return true;
   }
 
   showLegend(entries) {
@@ -196,6 +205,14 @@ export class Sim {
   showStatus(text) {
     this.status.hidden = false;
     this.status.replaceChildren(text);
+  }
+
+  // The sim's code failed, or sent a frame that cannot be drawn: say so, with Retry.
+  failed(details) {
+    this.ended = true;
+    this.ahead = [];
+    this.showError("This simulation stopped with an error.", () => this.restart(), details);
+    this.el.dispatchEvent(new CustomEvent("sim:error", { bubbles: true, detail: details }));
   }
 
   showError(message, retry, details) {

@@ -1,0 +1,110 @@
+"""Frames that would freeze or crash the learner's page are refused by the runner, which returns
+the sim's error instead; real sims' frames pass, and checking them costs a fraction of a
+millisecond. static/js/render.js checks the same limits (tests/test_browser_frame_limits.py).
+"""
+
+import importlib
+import json
+import re
+import time
+
+import pytest
+
+import sims
+from conftest import ROOT
+from sims import contract, runner
+from simkit import frames
+
+# Each hostile frame, as the learner's edited code could yield it (first frame of the sim).
+HOSTILE = {
+    # The old tick loop stepped 1e-16 at a time: the page froze for over a minute.
+    "tiny_range": '{"panels": [dict(PANEL, x=[1, 1.0000000000000002])]}',
+    "huge_range": '{"panels": [dict(PANEL, y=[-1e308, 1e308])]}',
+    "nan_range": '{"panels": [dict(PANEL, y=[0, float("nan")])]}',  # JSON.parse refuses NaN
+    "nan_option": '{"panels": [dict(PANEL, items=[{"line": np.zeros((2, 2)), "alpha": float("nan")}])]}',
+    "long_title": '{"panels": [dict(PANEL, title="word " * 6000)]}',
+    "long_summary": '{"panels": [PANEL], "summary": "s" * 30000}',
+    # A 20000 x 20000 view of one number: no memory until something copies it.
+    "huge_image": '{"panels": [dict(PANEL, items=[{"image": np.broadcast_to(np.float32(0.5), (20000, 20000))}])]}',
+    "many_panels": '{"panels": [PANEL] * 100_000}',
+    "many_items": '{"panels": [dict(PANEL, items=[{"text": "t", "at": [0.5, 0.5]}] * 100_000)]}',
+    "many_points": '{"panels": [dict(PANEL, items=[{"points": np.broadcast_to(np.float32(0.5), (10**7, 2))}])]}',
+    "tall_panel": '{"panels": [dict(PANEL, aspect=1e6)]}',
+}
+SOURCE = '''import numpy as np
+
+PANEL = {"title": "A panel", "x": [0, 1], "y": [0, 1], "items": []}
+
+
+def simulate(params, seed):
+    yield %s
+'''
+
+
+def hostile_source(payload):
+    return SOURCE % HOSTILE[payload]
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+def test_runner_returns_an_error_frame_for_a_hostile_frame(payload):
+    began = time.perf_counter()
+    spec, data = runner.start(f"test-{payload}", "ball", "{}", 0, hostile_source(payload))
+    assert time.perf_counter() - began < 2, "refused quickly, without copying the arrays first"
+    message = json.loads(spec)
+    assert "error" in message, spec[:200]
+    assert message["error"].startswith("A frame breaks the contract")
+    assert data.size == 0
+
+
+def test_a_hostile_frame_after_healthy_ones_ends_the_run_with_an_error():
+    source = SOURCE % 'dict(panels=[PANEL])\n    yield {"panels": [dict(PANEL, x=[0, float("inf")])]}'
+    first = json.loads(runner.start("test-later", "ball", "{}", 0, source)[0])
+    assert "panels" in first
+    assert "x range" in json.loads(runner.step("test-later")[0])["error"]
+
+
+def test_an_ordinary_exception_still_shows_its_traceback_line():
+    source = "def simulate(params, seed):\n    yield 1 / 0\n"
+    error = json.loads(runner.start("test-raise", "ball", "{}", 0, source)[0])["error"]
+    assert 'sims/ball.py (edited)", line 2' in error and "ZeroDivisionError" in error
+
+
+@pytest.mark.parametrize("name", sims.NAMES)
+def test_real_sims_frames_pass_the_runner(name):
+    params = json.dumps(contract.defaults(importlib.import_module(f"sims.{name}").CONTROLS))
+    results = [runner.start(f"test-{name}", name, params, 0)]
+    results += [runner.step(f"test-{name}") for _ in range(5)]
+    runner.stop(f"test-{name}")
+    for spec, _ in results:
+        assert "error" not in json.loads(spec), spec[:500]
+
+
+def test_checking_a_real_frame_costs_well_under_a_millisecond():
+    shown = [f for name in sims.NAMES for f in frames(importlib.import_module(f"sims.{name}"), limit=20)]
+    best = float("inf")
+    for _ in range(5):  # the fastest of five passes: the machine's other work is not the check's
+        began = time.perf_counter()
+        for frame in shown:
+            contract.validate_frame(frame)
+        best = min(best, (time.perf_counter() - began) / len(shown))
+    assert best < 0.5e-3, f"{best * 1e3:.3f} ms per frame"
+
+
+def test_render_js_checks_the_same_limits():
+    source = (ROOT / "static" / "js" / "render.js").read_text(encoding="utf-8")
+    block = re.search(r"export const LIMITS = \{(.*?)\};", source, re.S).group(1)
+    js = {key: value for key, value in re.findall(r"(\w+): ([^,\[]+|\[[^\]]*\])", block)}
+    assert set(js) == set(contract.LIMITS)
+    for key, value in contract.LIMITS.items():
+        assert eval(js[key].strip()) == value, key  # numbers and [lo, hi] pairs only
+
+
+def test_validation_names_the_part_that_breaks_the_limits():
+    panel = {"title": "t", "x": [0, 1], "y": [0, 1], "items": []}
+    with pytest.raises(contract.FrameError, match="title has 101 characters"):
+        contract.validate_frame({"panels": [dict(panel, title="x" * 101)]})
+    with pytest.raises(contract.FrameError, match="x range"):
+        contract.validate_frame({"panels": [dict(panel, x=[1, 1 + 1e-12])]})
+    contract.validate_frame({"panels": [dict(panel, x=[1, 1 + 1e-6])]})  # narrow but drawable
+    with pytest.raises(contract.FrameError, match="NaN"):
+        contract.pack({"panels": [dict(panel, aspect=float("nan"))]})
