@@ -10,26 +10,28 @@ from sims.contract import button, choice, slider
 TITLE = "Pixel Space vs Latent Space"
 HOW = (
     "Each step the action pushes the ball 3.7 pixels left or right (the track wraps around). "
-    "Both world models are linear, one per action, and fitted by least squares to the same "
-    "240 frames (120 pushes each way), whose background flickers: fine grain redrawn every "
-    "frame, which no model can predict. The pixel model maps all 4096 pixels to the next "
-    "frame's 4096 (ridge regression, computed through its 120 training frames, its cheapest "
-    "exact form; as a full 4096×4096 matrix it would cost 16.8M multiply-adds). The latent "
-    "model compresses each frame with PCA (the top principal components, by subspace iteration "
-    "on the frames' Gram matrix), fits `z_next = A_a z + b_a` on those few numbers and decodes "
-    "the prediction back to pixels; its cost counts the encode, the step and the decode. Errors "
-    "are mean squared differences from the next frame without its flicker (the part that can "
-    "be predicted): *on the ball* means the pixels within the ball's reach in this frame or the "
-    "next, *elsewhere* the rest. The flicker has six to seven times the variance of the ball, "
-    "but it is spread over thousands of directions, while the ball's motion fills a few: so "
-    "PCA's first directions describe the ball, and its later ones, the flicker of the training "
-    "frames."
+    "Both world models are linear, one per action, and fitted by least squares to the same 240 "
+    "steps (8 clips of 30 pushes from evenly spaced places, 120 pushes each way), whose "
+    "background flickers: fine grain redrawn every frame, which no model can predict. The "
+    "pixel model maps all 4096 pixels to the next frame's 4096 (ridge regression, computed "
+    "through its 120 training frames, its cheapest exact form; as a full 4096×4096 matrix it "
+    "would cost 16.8M multiply-adds; its ridge penalty is the one, in tenfold steps, that "
+    "predicts new frames best). The latent model compresses each frame with PCA (the top "
+    "principal components, by subspace iteration on the frames' Gram matrix), fits `z_next = "
+    "A_a z + b_a` on those few numbers and decodes the prediction back to pixels; its cost "
+    "counts the encode, the step and the decode. Errors are mean squared differences from the "
+    "next frame without its flicker (the part that can be predicted): *on the ball* means the "
+    "pixels within the ball's reach in this frame or the next, *elsewhere* the rest. The "
+    "flicker has about six times the variance of the ball, but it is spread over thousands of "
+    "directions, while the ball's motion fills a few: so PCA's first directions describe the "
+    "ball, and its later ones, the flicker of the training frames."
 )
 
 SIZE = 64                 # frames are SIZE x SIZE gray images
 PIXELS = SIZE * SIZE
 TRACK = 32.0              # the ball's row
-N_TRAIN = 240             # training pairs (frame t, push t -> frame t + 1), half of each push
+CLIPS, CLIP = 8, 30       # the training video: 8 clips of 30 pushes, starting evenly spaced
+N_TRAIN = CLIPS * CLIP    # training pairs (frame, push -> next frame), half of each push
 PUSHES = np.array([-3.7, 3.7])   # ball moves per action (pixels); 64 / 3.7 is not whole
 ARROWS = ("←", "→")
 RADIUS, EDGE = 7.0, 3.0   # ball radius and the width of its soft edge (pixels)
@@ -67,10 +69,17 @@ def training_actions(rng):
     return rng.permutation(np.arange(N_TRAIN) % len(PUSHES))
 
 
-def positions(video, actions):
+def positions(start, actions):
     """Ball x before each action and after the last: len(actions) + 1 places on the track."""
-    steps = np.concatenate([[video["start"]], PUSHES[np.asarray(actions, int)]])
+    steps = np.concatenate([[start], PUSHES[np.asarray(actions, int)]])
     return np.cumsum(steps) % SIZE
+
+
+def training_places(video, actions):
+    """(CLIPS, CLIP + 1) ball places of the training clips, which start evenly spaced so that
+    the training video covers the whole track."""
+    starts = video["start"] + np.arange(CLIPS) * SIZE / CLIPS
+    return np.array([positions(s, a) for s, a in zip(starts, np.reshape(actions, (CLIPS, CLIP)))])
 
 
 def ball_mask(x):
@@ -109,14 +118,16 @@ def fit_steps(video, actions, dims, rng, ridge=RIDGE):
 
     Use as `models = yield from fit_steps(...)`, or `fit_models` to run it all at once.
     """
-    x = positions(video, actions)
-    frames = np.empty((N_TRAIN + 1, PIXELS))
+    places = training_places(video, actions).ravel()
+    frames = np.empty((len(places), PIXELS))
     yield "recording the video", 0.0, None
-    for start in range(0, N_TRAIN + 1, RENDER_CHUNK):
-        stop = min(start + RENDER_CHUNK, N_TRAIN + 1)
-        frames[start:stop] = render(video, x[start:stop], rng)
-        yield "recording the video", stop / (N_TRAIN + 1), frames[stop - 1]
-    now = frames[:-1]
+    for start in range(0, len(places), RENDER_CHUNK):
+        stop = min(start + RENDER_CHUNK, len(places))
+        frames[start:stop] = render(video, places[start:stop], rng)
+        yield "recording the video", stop / len(places), frames[stop - 1]
+    frames = frames.reshape(CLIPS, CLIP + 1, PIXELS)
+    now = frames[:, :-1].reshape(N_TRAIN, PIXELS)   # training pairs: now -> next
+    nxt = frames[:, 1:].reshape(N_TRAIN, PIXELS)
 
     # One raw Gram matrix of the training frames serves both models.
     gram = np.zeros((N_TRAIN, N_TRAIN))
@@ -138,14 +149,15 @@ def fit_steps(video, actions, dims, rng, ridge=RIDGE):
     mix = basis @ vectors[:, order] / np.sqrt(values[order])
     encoder = now.T @ mix - np.outer(x_mean, mix.sum(axis=0))  # orthonormal columns
     codes = centred @ mix                                      # = (now - x_mean) @ encoder
-    codes = np.vstack([codes, (frames[-1] - x_mean) @ encoder])
+    next_codes = (nxt - x_mean) @ encoder
+    yield "fitting the models", 0.0, None
 
     pixel, latent = [], []
     for a in range(len(PUSHES)):
         rows = np.flatnonzero(actions == a)
         # Pixel model: ridge regression in its dual form,
         # next = y_mean + Yc^T (K + lam I)^-1 Xc (x - x_mean), with K the centred Gram.
-        pairs = {"now": now[rows], "next": frames[rows + 1]}
+        pairs = {"now": now[rows], "next": nxt[rows]}
         yield "fitting the models", (2 * a + 1) / (2 * len(PUSHES)), None
         k = _centred_gram(gram, rows)
         lam = ridge * np.trace(k) / len(rows)
@@ -154,10 +166,10 @@ def fit_steps(video, actions, dims, rng, ridge=RIDGE):
                       "ridge_inverse": np.linalg.inv(k + lam * np.eye(len(rows)))})
         # Latent model: z' = A_a z + b_a by least squares.
         inputs = np.column_stack([codes[rows], np.ones(len(rows))])
-        latent.append(np.linalg.lstsq(inputs, codes[rows + 1], rcond=None)[0])
+        latent.append(np.linalg.lstsq(inputs, next_codes[rows], rcond=None)[0])
         yield "fitting the models", (2 * a + 2) / (2 * len(PUSHES)), None
     return {"x_mean": x_mean, "encoder": encoder, "pixel": pixel, "dynamics": latent,
-            "code_scale": float(np.abs(codes).max()), "training_frames": frames}
+            "code_scale": float(np.abs(codes).max()), "now": now, "next": nxt}
 
 
 def fit_models(video, actions, dims, rng, ridge=RIDGE):
@@ -238,10 +250,10 @@ def errors(predicted, clean, on_ball):
 
 
 def evaluate(models, video, rng, count=200):
-    """Errors of each model, and of copying the frame, over `count` held-out steps with random
-    pushes, starting where the training video ended."""
+    """Errors of each model, and of copying the frame, over `count` new steps with random
+    pushes from a random place, with fresh flicker."""
     actions = rng.integers(0, len(PUSHES), count)
-    x = positions({**video, "start": positions(video, models["actions"])[-1]}, actions)
+    x = positions(rng.uniform(0, SIZE), actions)
     now, clean = render(video, x[:-1], rng), render(video, x[1:])
     on_ball = region(x[:-1], x[1:])
     recon = decode(models, encode(models, now))
@@ -266,12 +278,15 @@ def _image(frame):
     return np.clip(frame, 0, 1).reshape(SIZE, SIZE)
 
 
-def _now_panel(frame, title, push=None):
+def _now_panel(frame, title, x=None, push=None):
     items = [{"image": _image(frame)}]
-    if push is not None:  # the action, as an arrow under the ball's track
-        x0 = SIZE / 2 - 6 * np.sign(PUSHES[push])
-        items.append({"arrow": np.array([[x0, 12, SIZE - x0, 12]]), "role": "imagined",
-                      "stroke": 3})
+    if push is not None:  # the action: an arrow under the ball, the way it will be pushed
+        y, way = SIZE - TRACK - RADIUS - 5, np.sign(PUSHES[push])
+        tip = x + 10 * way
+        back = tip - 4 * way
+        items.append({"lines": np.array([[[x, y], [tip, y], [tip, y]],
+                                         [[back, y + 4], [tip, y], [back, y - 4]]]),
+                      "role": "imagined", "stroke": 3})
     return {"title": title, "x": [0, SIZE], "y": [0, SIZE], "aspect": 1.0, "axes": False,
             "items": items}
 
@@ -301,12 +316,12 @@ def _next_panel(predicted, actual, clean):
         items.append({"image": _image(img), "extent": [i, i + 1, 0, 1]})
         items.append({"text": label, "at": [i + 0.5, -0.08], "align": "center"})
     return {"title": "Next frame", "x": [0, 3], "y": [-0.15, 1],
-            "aspect": 1.15 / 3, "weight": 2.4, "axes": False, "items": items}
+            "aspect": 1.15 / 3, "weight": 2, "axes": False, "items": items}
 
 
 def _cost_panel(costs, mean_errors, space):
-    """Multiply-adds per predicted frame (log scale), with each model's error so far."""
-    items = []
+    """Multiply-adds per predicted frame (bars on a log scale), with each model's error so far."""
+    items = [{"line": np.array([[-0.6, 0], [1.6, 0]]), "role": "muted"}]
     for i, name in enumerate(("pixel", "latent")):
         height = np.log10(costs[name])
         items += [{"bars": np.array([[i, height]]), "width": 0.6,
@@ -314,8 +329,8 @@ def _cost_panel(costs, mean_errors, space):
                   {"text": _count(costs[name]), "at": [i, height + 0.5], "align": "center"},
                   {"text": name, "at": [i, -0.9], "align": "center"},
                   {"text": f"err {mean_errors[name]:.4f}", "at": [i, -2.1], "align": "center"}]
-    return {"title": "Multiply-adds", "x": [-0.6, 1.6], "y": [-2.6, 8], "aspect": 0.9,
-            "ylabel": "log10", "items": items}
+    return {"title": "Multiply-adds (log)", "x": [-0.6, 1.6], "y": [-2.7, 7.4], "aspect": 0.55,
+            "weight": 1.4, "axes": False, "items": items}
 
 
 def _count(n):
@@ -345,7 +360,7 @@ def simulate(params, seed):
     costs = multiply_adds(models)
     sums = {name: np.zeros(3) for name in ("pixel", "latent", "copy")}
     count = 0
-    x = positions(video, actions)[-1]
+    x = training_places(video, actions)[-1, -1]  # go on from the end of the last clip
     frame = render(video, [x], rng)[0]
     while True:
         push = int(rng.integers(len(PUSHES)))
@@ -364,7 +379,7 @@ def simulate(params, seed):
                             f"{mean[name][2]:.4f}) for {_count(costs[name])} multiply-adds")
                      for name in ("pixel", "latent")}
         label = {"latent": f"latent model ({dims} numbers)", "pixel": "pixel model"}
-        yield {"panels": [_now_panel(frame, f"Now, push {ARROWS[push]}", push),
+        yield {"panels": [_now_panel(frame, f"Now, push {ARROWS[push]}", x, push),
                           _state_panel(models, frame, space),
                           _next_panel(predictions[space], actual, clean),
                           _cost_panel(costs, {n: m[0] for n, m in mean.items()}, space)],

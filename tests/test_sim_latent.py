@@ -72,7 +72,7 @@ def test_video_frames_are_images_and_the_truth_has_no_flicker():
 
 def test_the_pca_found_by_subspace_iteration_matches_exact_pca():
     video, models = fitted(0)
-    now = models["training_frames"][:-1]
+    now = models["now"]
     centred = now - models["x_mean"]
     exact = np.linalg.svd(centred, full_matrices=False)[2][:DEFAULT]  # top principal directions
     exact_error = np.mean((centred - centred @ exact.T @ exact) ** 2)
@@ -87,27 +87,31 @@ def test_ch2_claim_each_push_moves_the_ball_3_7_pixels_and_training_is_half_each
         video, models = fitted(seed)
         actions = models["actions"]
         assert len(actions) == 240 and np.sum(actions == 0) == np.sum(actions == 1) == 120
-        x = latent.positions(video, actions)
+        x = latent.training_places(video, actions)
         moved = (np.diff(x) + latent.SIZE / 2) % latent.SIZE - latent.SIZE / 2
-        assert np.allclose(moved, np.where(actions == 1, 3.7, -3.7))
+        assert np.allclose(moved, np.where(actions.reshape(8, 30) == 1, 3.7, -3.7))
+        # The 8 clips start evenly spaced, so the training video covers the whole track.
+        assert np.allclose(np.diff(x[:, 0]) % latent.SIZE, 8)
 
 
-def test_ch2_claim_the_flicker_has_six_to_seven_times_the_variance_of_the_ball():
+def test_ch2_claim_the_flicker_has_about_six_times_the_variance_of_the_ball():
     for seed in SEEDS:
         video, models = fitted(seed)
-        clean = latent.render(video, latent.positions(video, models["actions"]))
-        flicker = np.sum((models["training_frames"] - clean) ** 2)
+        places = latent.training_places(video, models["actions"])[:, :-1].ravel()
+        clean = latent.render(video, places)
+        flicker = np.sum((models["now"] - clean) ** 2)
         ball = np.sum((clean - clean.mean(axis=0)) ** 2)
-        assert 5 < flicker / ball < 8.5
+        assert 5.3 < flicker / ball < 7
 
 
 def test_ch2_claim_the_first_numbers_describe_the_ball_the_last_ones_the_flicker():
-    """Spread of each latent number over the ball's places, against its jitter from flicker alone."""
+    """Spread of each latent number over the ball's places, against its jitter from flicker."""
     for seed in SEEDS:
         video, models = fitted(seed)
         rng = np.random.default_rng(300 + seed)
         places = np.linspace(0, latent.SIZE, 32, endpoint=False)
-        codes = np.stack([latent.encode(models, latent.render(video, places, rng)) for _ in range(6)])
+        codes = np.stack([latent.encode(models, latent.render(video, places, rng))
+                          for _ in range(6)])
         ratio = codes.mean(axis=0).std(axis=0) / codes.std(axis=0).mean(axis=0)
         assert np.all(ratio[:4] > 3), ratio     # the first follow the ball ...
         assert np.all(ratio[:6] > 2.5), ratio
@@ -159,7 +163,7 @@ def best_time(run, repeat=60):
 def test_ch2_claim_measured_time_latent_is_several_times_faster_and_mostly_call_overhead():
     """Not a speed target: ratios of timings on one machine, each the best of many runs."""
     video, models = fitted(0)
-    frame, push = models["training_frames"][5:6], np.array([1])
+    frame, push = models["now"][5:6], np.array([1])
     code = latent.encode(models, frame)
     pixel = best_time(lambda: latent.predict_pixel(models, frame, push))
     lat = best_time(lambda: latent.predict_latent(models, frame, push))
@@ -179,16 +183,16 @@ def test_ch2_claim_prediction_happens_in_the_latent_vector():
     """The latent model reads a frame only through its few numbers: a change the encoder cannot
     see leaves its prediction as it was, while the pixel model's prediction moves."""
     video, models = fitted(0)
-    frame = models["training_frames"][7]
+    frame = models["now"][7]
     unseen = np.random.default_rng(1).standard_normal(latent.PIXELS)
     unseen -= models["encoder"] @ (models["encoder"].T @ unseen)
     other = frame + 0.1 * unseen
-    assert np.allclose(latent.predict_latent(models, frame, 0), latent.predict_latent(models, other, 0))
-    assert not np.allclose(latent.predict_pixel(models, frame, 0), latent.predict_pixel(models, other, 0),
-                           atol=1e-3)
+    lat, pix = latent.predict_latent, latent.predict_pixel
+    assert np.allclose(lat(models, frame, 0), lat(models, other, 0))
+    assert not np.allclose(pix(models, frame, 0), pix(models, other, 0), atol=1e-3)
 
 
-def test_ch2_claim_latent_beats_pixels_on_held_out_frames_about_40_percent_lower():
+def test_ch2_claim_latent_beats_pixels_on_held_out_frames_about_45_percent_lower():
     """The heading "Why latent prediction is often more accurate too", at the default size."""
     lower = []
     for seed in SEEDS:
@@ -197,7 +201,7 @@ def test_ch2_claim_latent_beats_pixels_on_held_out_frames_about_40_percent_lower
         lower.append(1 - e["latent"]["all"] / e["pixel"]["all"])
         # Both really predict the push: far better than copying the frame.
         assert e["pixel"]["all"] < 0.2 * e["copy"]["all"]
-    assert 0.33 < np.mean(lower) < 0.47, lower
+    assert 0.4 < np.mean(lower) < 0.5, lower
 
 
 def test_ch2_claim_latent_beats_pixels_at_every_latent_size():
@@ -210,10 +214,10 @@ def test_ch2_claim_latent_beats_pixels_at_every_latent_size():
 def test_ch2_claim_the_pixel_model_fits_the_training_frames_flicker():
     for seed in SEEDS:
         video, models = fitted(seed)
-        f, actions = models["training_frames"], models["actions"]
-        clean = latent.render(video, latent.positions(video, actions))
-        floor = np.mean((f[1:] - clean[1:]) ** 2)           # the flicker no one can predict
-        on_training = {name: np.mean((predict(models, f[:-1], actions) - f[1:]) ** 2)
+        now, nxt, actions = models["now"], models["next"], models["actions"]
+        clean = latent.render(video, latent.training_places(video, actions)[:, 1:].ravel())
+        floor = np.mean((nxt - clean) ** 2)                  # the flicker no one can predict
+        on_training = {name: np.mean((predict(models, now, actions) - nxt) ** 2)
                        for name, predict in (("pixel", latent.predict_pixel),
                                              ("latent", latent.predict_latent))}
         assert on_training["pixel"] < 0.4 * floor            # it reproduced most of the flicker
@@ -226,7 +230,7 @@ def test_ch2_claim_the_pixel_model_draws_a_fainter_ball_and_speckle_elsewhere():
         video, models = fitted(seed)
         rng = np.random.default_rng(200 + seed)
         actions = rng.integers(0, 2, 100)
-        x = latent.positions({**video, "start": 10.0 * seed}, actions)
+        x = latent.positions(10.0 * seed, actions)
         now = latent.render(video, x[:-1], rng)
         core = (latent.ball_mask(x[1:]) >= 1).reshape(len(actions), -1)
         pixel = latent.predict_pixel(models, now, actions)[core].mean()
@@ -240,11 +244,11 @@ def test_ch2_claim_the_pixel_model_draws_a_fainter_ball_and_speckle_elsewhere():
 
 
 def test_ch2_claim_the_latent_numbers_change_as_the_ball_moves():
-    """Over a few displayed steps the first numbers move with the ball more than with the flicker."""
+    """Over eight pushes the first numbers move with the ball more than with the flicker."""
     for seed in SEEDS:
         video, models = fitted(seed)
         rng = np.random.default_rng(400 + seed)
-        x = latent.positions({**video, "start": 5.0}, np.ones(8, int))  # eight pushes right
+        x = latent.positions(5.0, np.ones(8, int))  # eight pushes right
         codes = latent.encode(models, latent.render(video, x, rng))[:, :4]
         again = latent.encode(models, latent.render(video, x, rng))[:, :4]
         moved = np.linalg.norm(codes[-1] - codes[0])
@@ -258,9 +262,9 @@ def test_ch2_claim_latent_size_blurs_the_ball_below_8_and_keeps_flicker_above():
         blur.append(few["latent"]["ball"] / default["latent"]["ball"])
         flicker.append(many["latent"]["elsewhere"] / default["latent"]["elsewhere"])
         assert default["latent"]["all"] * 1.1 < min(few["latent"]["all"], many["latent"]["all"])
-    # "rises by about half", each time
-    assert min(blur) > 1.2 and 1.3 < np.mean(blur) < 1.75, blur
-    assert min(flicker) > 1.25 and 1.3 < np.mean(flicker) < 1.75, flicker
+    assert min(blur) > 1.4 and 1.5 < np.mean(blur) < 2, blur               # "more than half"
+
+    assert min(flicker) > 1.25 and 1.3 < np.mean(flicker) < 1.7, flicker   # "about half"
 
 
 def test_ch2_claim_reconstruction_of_the_ball_sharpens_as_the_latent_grows():
