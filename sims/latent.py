@@ -149,8 +149,9 @@ def fit_steps(video, actions, dims, rng, ridge=RIDGE):
     mix = basis @ vectors[:, order] / np.sqrt(values[order])
     encoder = now.T @ mix - np.outer(x_mean, mix.sum(axis=0))  # orthonormal columns
     codes = centred @ mix                                      # = (now - x_mean) @ encoder
-    next_codes = (nxt - x_mean) @ encoder
     yield "fitting the models", 0.0, None
+    next_codes = (nxt - x_mean) @ encoder
+    yield "fitting the models", 0.1, None
 
     pixel, latent = [], []
     for a in range(len(PUSHES)):
