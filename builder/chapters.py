@@ -29,16 +29,15 @@ PLACEHOLDER_HTML = r"<p>uwmblock(\d+)x</p>"
 MAX_SOURCE_BYTES = 1_000_000
 # Python-Markdown's inline pass takes time proportional to a paragraph's length times the
 # inline marks in it: every match rebuilds the paragraph's text, and every '[' rescans the rest
-# of it, some hundred times more slowly ("[" * 20000 takes minutes). Real paragraphs score under
-# 10^6; one above MAX_PARAGRAPH_WORK (a few tenths of a second of rendering) is refused.
-INLINE_MARKS = ("`", "*", "_", "[", "$", "\\", "&", "<", "  \n")
+# of it, hundreds of times more slowly ("[" * 20000 takes minutes). Real paragraphs score under
+# 10^5; one above MAX_PARAGRAPH_WORK (a few tenths of a second of rendering) is refused unread.
+INLINE_MARKS = ("`", "*", "_", "[", "$", "\\", "&", "<", "  \n")  # the last is a line break
 BRACKET_WEIGHT = 20
 MAX_PARAGRAPH_WORK = 20_000_000
 LIST_ITEM = re.compile(r"\s*(?:[-*+]|\d+[.)])\s")
 RULE = re.compile(r"(?:-{3,}|={3,})\s*$")  # front matter fence, heading underline or rule
-# Whatever else a chapter holds, reading it stops after this much CPU time (the main thread only:
-# signals cannot reach another).
-MAX_READ_SECONDS = 5
+# Whatever else makes a chapter slow, rendering it stops after this much CPU time.
+MAX_RENDER_SECONDS = 5
 
 
 @dataclass
@@ -102,8 +101,8 @@ class Paragraph(NamedTuple):
         return self.length * (self.marks + BRACKET_WEIGHT * self.brackets)
 
 
-class ReadTimeout(BaseException):
-    """Reading a chapter ran out of time (a BaseException, so no `except Exception` swallows it)."""
+class RenderTimeout(BaseException):
+    """A chapter ran out of time (a BaseException, so that no `except Exception` swallows it)."""
 
 
 def read_chapter(path, display_path, chapter_files, sim_names):
@@ -123,25 +122,26 @@ def read_chapter(path, display_path, chapter_files, sim_names):
         return None, problems.problems
     heaviest = max(paragraphs(lines), key=lambda p: p.work, default=Paragraph(1, 0, 0, 0))
     try:
-        with cpu_time_limit(MAX_READ_SECONDS):
+        with cpu_time_limit(MAX_RENDER_SECONDS):
             return parse_chapter(path, display_path, lines, problems, heaviest, chapter_files, sim_names)
-    except ReadTimeout:
-        problems.add(heaviest.line, f"this chapter takes more than {MAX_READ_SECONDS} s to render, so "
-                                    "it was stopped; its paragraph with the most inline markup starts "
-                                    "here: split long paragraphs, or put literal text in code blocks")
+    except RenderTimeout:
+        problems.add(heaviest.line, f"this chapter takes more than {MAX_RENDER_SECONDS} s to render, so it "
+                                    "was stopped (its paragraph with the most inline markup starts here): "
+                                    "split long paragraphs, put literal text in code blocks, or split the chapter")
         return None, problems.problems
 
 
 @contextmanager
 def cpu_time_limit(seconds):
-    """Raise ReadTimeout in the block once the process has used `seconds` of CPU time in it.
-    CPU time, not wall time, so a busy machine does not fail a build that is merely slow."""
+    """Raise RenderTimeout in the block once the process has used `seconds` of CPU time in it:
+    CPU time, so that a busy machine does not fail a build. Signals reach only the main thread,
+    so elsewhere (the dev server's rebuilds) only the paragraph limit applies."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return
 
     def expire(signum, frame):
-        raise ReadTimeout
+        raise RenderTimeout
 
     handler = signal.signal(signal.SIGVTALRM, expire)
     previous = signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
@@ -164,7 +164,7 @@ def parse_chapter(path, display_path, lines, problems, heaviest, chapter_files, 
     body, blocks = split_blocks(lines, body_start, problems)
     if heaviest.work > MAX_PARAGRAPH_WORK:
         many = (f"{heaviest.brackets:,} '['" if BRACKET_WEIGHT * heaviest.brackets > heaviest.marks
-                else f"{heaviest.marks:,} inline marks ({' '.join(INLINE_MARKS[:-1])})")
+                else f"{heaviest.marks:,} inline marks (` * _ [ $ \\ & <)")
         problems.add(heaviest.line, f"this paragraph has {many} in {heaviest.length:,} characters, which "
                                     "Markdown cannot render in reasonable time: split it into shorter "
                                     "paragraphs, or put literal text in a code block")

@@ -151,7 +151,8 @@ class Links:
         if path.is_absolute() or ".." in path.parts:
             return (f"image '{image}' is outside chapters/: put the file in chapters/ (or a folder "
                     "in it) and give its path from there")
-        if self.folder and not (Path(self.folder) / path).resolve().is_relative_to(Path(self.folder).resolve()):
+        folder = self.folder and Path(self.folder).resolve()
+        if folder and not (folder / path).resolve().is_relative_to(folder):
             return f"image '{image}' is a link to a file outside chapters/: copy the file into chapters/"
         return ""
 
