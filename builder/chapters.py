@@ -127,7 +127,7 @@ def read_chapter(path, display_path, chapter_files, sim_names):
     except RenderTimeout:
         problems.add(heaviest.line, f"this chapter takes more than {MAX_RENDER_SECONDS} s to render, so it "
                                     "was stopped (its paragraph with the most inline markup starts here): "
-                                    "split long paragraphs, put literal text in code blocks, or split the chapter")
+                                    "split long paragraphs, put literal text in ``` code blocks, or split the chapter")
         return None, problems.problems
 
 
@@ -167,7 +167,7 @@ def parse_chapter(path, display_path, lines, problems, heaviest, chapter_files, 
                 else f"{heaviest.marks:,} inline marks (` * _ [ $ \\ & <)")
         problems.add(heaviest.line, f"this paragraph has {many} in {heaviest.length:,} characters, which "
                                     "Markdown cannot render in reasonable time: split it into shorter "
-                                    "paragraphs, or put literal text in a code block")
+                                    "paragraphs, or put literal text in a ``` code block")
         return None, problems.problems
     try:
         html = md.convert(body)

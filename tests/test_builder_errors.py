@@ -67,7 +67,7 @@ CASES = [
      "math may not contain links: '\\href{javascript:alert(1)}{x}'"),
     ("too many brackets", FRONT + "Intro.\n\n" + "[" * 3000 + "\n", 8,
      "this paragraph has 3,000 '[' in 3,000 characters, which Markdown cannot render in reasonable "
-     "time: split it into shorter paragraphs, or put literal text in a code block"),
+     "time: split it into shorter paragraphs, or put literal text in a ``` code block"),
     ("nested too deeply", FRONT + "".join("    " * i + "- item\n" for i in range(300)), 6,
      "the Markdown is nested too deeply to render: flatten its lists or quotes"),
     ("duplicate id", FRONT + "## Quiz 1\n\nText.\n\n::: quiz\nWhy?\n" + QUIZ_OPTIONS + ":::\n", 10,
