@@ -6,8 +6,12 @@ rendered to a page here.
 """
 
 import re
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from markupsafe import Markup
 
@@ -23,9 +27,17 @@ FLOW_OPERATORS = re.compile(r"\s+(→|\+|=)\s+")
 PLACEHOLDER = "uwmblock{}x"  # a paragraph of its own in the Markdown, replaced by the block
 PLACEHOLDER_HTML = r"<p>uwmblock(\d+)x</p>"
 MAX_SOURCE_BYTES = 1_000_000
-# Python-Markdown slows down badly on many brackets in one paragraph ("[" * 20000 takes
-# minutes); real prose has a handful, so more than this is refused before rendering.
-MAX_BRACKETS_PER_PARAGRAPH = 500
+# Python-Markdown's inline pass takes time proportional to a paragraph's length times the
+# inline marks in it: every match rebuilds the paragraph's text, and every '[' rescans the rest
+# of it, hundreds of times more slowly ("[" * 20000 takes minutes). Real paragraphs score under
+# 10^5; one above MAX_PARAGRAPH_WORK (a few tenths of a second of rendering) is refused unread.
+INLINE_MARKS = ("`", "*", "_", "[", "$", "\\", "&", "<", "  \n")  # the last is a line break
+BRACKET_WEIGHT = 20
+MAX_PARAGRAPH_WORK = 20_000_000
+LIST_ITEM = re.compile(r"\s*(?:[-*+]|\d+[.)])\s")
+RULE = re.compile(r"(?:-{3,}|={3,})\s*$")  # front matter fence, heading underline or rule
+# Whatever else makes a chapter slow, rendering it stops after this much CPU time.
+MAX_RENDER_SECONDS = 5
 
 
 @dataclass
@@ -78,6 +90,21 @@ def slug_of(path):
     return re.sub(r"^\d+-", "", Path(path).stem)
 
 
+class Paragraph(NamedTuple):
+    line: int
+    length: int
+    marks: int
+    brackets: int
+
+    @property
+    def work(self):
+        return self.length * (self.marks + BRACKET_WEIGHT * self.brackets)
+
+
+class RenderTimeout(BaseException):
+    """A chapter ran out of time (a BaseException, so that no `except Exception` swallows it)."""
+
+
 def read_chapter(path, display_path, chapter_files, sim_names):
     """Parse one chapter; returns (Chapter or None, problems)."""
     raw = Path(path).read_bytes()
@@ -93,16 +120,54 @@ def read_chapter(path, display_path, chapter_files, sim_names):
     if len(raw) > MAX_SOURCE_BYTES:
         problems.add(1, f"the file is larger than {MAX_SOURCE_BYTES:,} bytes")
         return None, problems.problems
+    heaviest = max(paragraphs(lines), key=lambda p: p.work, default=Paragraph(1, 0, 0, 0))
+    try:
+        with cpu_time_limit(MAX_RENDER_SECONDS):
+            return parse_chapter(path, display_path, lines, problems, heaviest, chapter_files, sim_names)
+    except RenderTimeout:
+        problems.add(heaviest.line, f"this chapter takes more than {MAX_RENDER_SECONDS} s to render, so it "
+                                    "was stopped (its paragraph with the most inline markup starts here): "
+                                    "split long paragraphs, put literal text in ``` code blocks, or split the chapter")
+        return None, problems.problems
+
+
+@contextmanager
+def cpu_time_limit(seconds):
+    """Raise RenderTimeout in the block once the process has used `seconds` of CPU time in it:
+    CPU time, so that a busy machine does not fail a build. Signals reach only the main thread,
+    so elsewhere (the dev server's rebuilds) only the paragraph limit applies."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise RenderTimeout
+
+    handler = signal.signal(signal.SIGVTALRM, expire)
+    previous = signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, *previous)
+        signal.signal(signal.SIGVTALRM, handler)
+
+
+def parse_chapter(path, display_path, lines, problems, heaviest, chapter_files, sim_names):
     slug = slug_of(path)
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
         problems.add(1, f"file name must be NN-lowercase-words.md, giving the slug '{slug}'")
     meta, body_start = read_front_matter(lines, problems)
 
     links = markup.Links(chapter_files, lambda needle, message: problems.add(
-        problems.line_of(needle, body_start + 1), message))
+        problems.line_of(needle, body_start + 1), message), folder=Path(path).parent)
     md = markup.markdown_renderer(links, links.report)
     body, blocks = split_blocks(lines, body_start, problems)
-    if not renderable(lines, body_start, problems):
+    if heaviest.work > MAX_PARAGRAPH_WORK:
+        many = (f"{heaviest.brackets:,} '['" if BRACKET_WEIGHT * heaviest.brackets > heaviest.marks
+                else f"{heaviest.marks:,} inline marks (` * _ [ $ \\ & <)")
+        problems.add(heaviest.line, f"this paragraph has {many} in {heaviest.length:,} characters, which "
+                                    "Markdown cannot render in reasonable time: split it into shorter "
+                                    "paragraphs, or put literal text in a ``` code block")
         return None, problems.problems
     try:
         html = md.convert(body)
@@ -121,21 +186,26 @@ def read_chapter(path, display_path, chapter_files, sim_names):
     return chapter, problems.problems
 
 
-def renderable(lines, start, problems):
-    """False, with a problem, for paragraphs too pathological to render in bounded time."""
-    first, brackets, fence = start + 1, 0, None
-    for number, line in enumerate(lines[start:], start + 1):
-        if FENCE.match(line.strip()):
-            fence = None if fence else FENCE.match(line.strip()).group(1)
-        if fence or not line.strip():
-            first, brackets = number + 1, 0
+def paragraphs(lines):
+    """Each text Markdown's inline pass will see whole, roughly: a paragraph, a list item or a
+    table row (its cells are smaller still), outside code fences."""
+    run, first, fence = [], 1, None
+    for number, line in enumerate(lines + [""], 1):
+        stripped = line.strip()
+        if fence:
+            fence = None if stripped.startswith(fence) else fence
             continue
-        brackets += line.count("[")
-        if brackets > MAX_BRACKETS_PER_PARAGRAPH:
-            problems.add(first, f"this paragraph has more than {MAX_BRACKETS_PER_PARAGRAPH} '[' characters, "
-                                "which Markdown cannot render in reasonable time: split it, or put it in a code block")
-            return False
-    return True
+        opening = FENCE.match(stripped)
+        rule = RULE.match(stripped)
+        if run and (opening or rule or not stripped or LIST_ITEM.match(line) or stripped.startswith("|")):
+            text = "\n".join(run)
+            yield Paragraph(first, len(text), sum(map(text.count, INLINE_MARKS)), text.count("["))
+            run = []
+        if opening:
+            fence = opening.group(1)
+        elif stripped and not rule:
+            first = first if run else number
+            run.append(line)
 
 
 def interleave(html, blocks):

@@ -43,12 +43,13 @@ class Collector:
 
     def __init__(self, path, lines):
         self.path, self.lines, self.problems = path, lines, []
+        self.seen = set()  # (line, message): a Markdown pass may meet the same link twice
 
     def add(self, line, message):
-        source = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        problem = Problem(self.path, line, message, source)
-        if problem not in self.problems:  # a Markdown pass may meet the same link twice
-            self.problems.append(problem)
+        if (line, message) not in self.seen:
+            self.seen.add((line, message))
+            source = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+            self.problems.append(Problem(self.path, line, message, source))
 
     def line_of(self, needle, default=1):
         """The first line containing needle (for problems found after parsing)."""

@@ -3,9 +3,10 @@
 import re
 import unicodedata
 import xml.etree.ElementTree as etree
+from pathlib import Path, PurePosixPath
 
 import markdown
-from latex2mathml.converter import convert as latex_to_mathml
+from latex2mathml.converter import convert_to_element
 from markdown.extensions import Extension
 from markdown.extensions.toc import TocExtension
 from markdown.inlinepatterns import InlineProcessor
@@ -14,7 +15,21 @@ from markdown.treeprocessors import Treeprocessor
 from .errors import did_you_mean
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
-MATH = r"\$\$(.+?)\$\$|(?<![\\$\w])\$(?=\S)(.+?)(?<=\S)(?<!\\)\$(?![\w$])"
+# Inline math stops at its first unescaped '$': letting it run on to a later one made finding
+# the formulas quadratic in a paragraph's length.
+MATH = r"\$\$(.+?)\$\$|(?<![\\$\w])\$(?=\S)((?:\\.|[^\\$])+?)(?<=\S)(?<!\\)\$(?![\w$])"
+# MathML's presentation elements and attributes that latex2mathml writes for ordinary math;
+# anything else (href, style, class, ...) never reaches a page.
+MATHML_ELEMENTS = frozenset(
+    "math mrow mi mn mo mtext mspace ms mpadded mphantom mstyle menclose mfrac msqrt mroot "
+    "msub msup msubsup munder mover munderover mtable mtr mtd".split())
+MATHML_ATTRIBUTES = frozenset(
+    "display mathvariant mathsize mathcolor mathbackground displaystyle scriptlevel accent "
+    "accentunder stretchy fence separator largeop movablelimits form lspace rspace minsize "
+    "maxsize linethickness width height depth voffset notation columnalign columnspacing "
+    "columnlines rowspacing rowlines".split())
+MATHML_NAMESPACE = "{http://www.w3.org/1998/Math/MathML}"
+CHARACTER_REFERENCE = re.compile(r"&amp;(#[0-9]+;|#x[0-9a-fA-F]+;)")
 
 
 def slugify(text, separator="-"):
@@ -45,10 +60,33 @@ def math_html(latex, display, where):
         detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         where(f"cannot read the math '{latex.strip()}' ({detail})")
         return ""
-    if any(k == "href" or k.startswith("on") for el in tree.iter() for k in el.attrib):
-        where(f"math may not contain links: '{latex.strip()}'")
+    refused = not_allowed(tree)
+    if refused:
+        where(f"math may not contain {refused}: '{latex.strip()}'")
         return ""
     return mathml
+
+
+def latex_to_mathml(latex, display):
+    """latex2mathml's MathML with text kept as text. Its own serializer unescapes every '&lt;'
+    back into '<', so '\\text{<b>}' became markup; only the character references it writes
+    into text itself (such as '&#x0003C;' for '<') are kept as references here."""
+    tree = convert_to_element(latex, display=display)
+    return CHARACTER_REFERENCE.sub(r"&\1", etree.tostring(tree, encoding="unicode"))
+
+
+def not_allowed(tree):
+    """What in a MathML tree is outside the allow-list, as words for a message, or ''."""
+    for el in tree.iter():
+        tag = el.tag.removeprefix(MATHML_NAMESPACE)
+        if tag not in MATHML_ELEMENTS:
+            return f"the element <{tag}>"
+        for name in el.attrib:
+            if name == "href":
+                return "links"
+            if name not in MATHML_ATTRIBUTES:
+                return f"the attribute '{name}'"
+    return ""
 
 
 class MathPattern(InlineProcessor):
@@ -86,11 +124,12 @@ class LinkChecker(Treeprocessor):
 class Links:
     """What a chapter links to, for checks that need the whole course."""
 
-    def __init__(self, chapter_files, report):
+    def __init__(self, chapter_files, report, folder=None):
         self.chapter_files = chapter_files  # "03-dreamer.md" -> "dreamer"
         self.report = report  # report(needle, message)
+        self.folder = folder  # chapters/, where images must stay
         self.anchors = []  # (needle, slug or None for this page, anchor)
-        self.images = []
+        self.images = []  # paths relative to chapters/, published under media/ as they are
 
     def resolve(self, url, what):
         scheme = re.match(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*:)", url)
@@ -101,8 +140,12 @@ class Links:
             return url
         target, _, anchor = url.partition("#")
         if what == "image":
+            outside = self.outside(target)
+            if outside:
+                self.report(url, outside)
+                return "#"
             self.images.append(target)
-            return "media/" + target.rsplit("/", 1)[-1]
+            return "media/" + target
         if not target:
             self.anchors.append((url, None, anchor))
             return url
@@ -114,6 +157,17 @@ class Links:
         if anchor:
             self.anchors.append((url, slug, anchor))
         return f"{slug}.html" + (f"#{anchor}" if anchor else "")
+
+    def outside(self, image):
+        """Why an image path leads out of chapters/ (it would be published), or ''."""
+        path = PurePosixPath(image)
+        if path.is_absolute() or ".." in path.parts:
+            return (f"image '{image}' is outside chapters/: put the file in chapters/ (or a folder "
+                    "in it) and give its path from there")
+        folder = self.folder and Path(self.folder).resolve()
+        if folder and not (folder / path).resolve().is_relative_to(folder):
+            return f"image '{image}' is a link to a file outside chapters/: copy the file into chapters/"
+        return ""
 
 
 class QuoteAttribution(Treeprocessor):

@@ -68,11 +68,10 @@ def write_site(course, out, cdn):
     sources = {p.name: p.read_text(encoding="utf-8") for p in sorted((root / "sims").glob("*.py"))}
     (out / "sims" / "bundle.json").write_text(json.dumps(sources))
     (out / "search-index.json").write_text(json.dumps(search_index(course), ensure_ascii=False))
-    media = {img for c in course.chapters for img in c.links.images}
-    if media:
-        (out / "media").mkdir()
-        for image in media:
-            shutil.copy2(root / "chapters" / image, out / "media" / Path(image).name)
+    # Each image keeps its path from chapters/, so a.png in two folders stays two files.
+    for image in sorted({img for c in course.chapters for img in c.links.images}):
+        (out / "media" / image).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / "chapters" / image, out / "media" / image)
     if not cdn:
         pyodide.install(out)
     for name, html in render_pages(course, cdn, fingerprint(out)):

@@ -65,9 +65,9 @@ CASES = [
      "cannot read the math '\\frac{1}{' (NoAvailableTokensError)"),
     ("math link", FRONT + "Math $\\href{javascript:alert(1)}{x}$ here.\n", 6,
      "math may not contain links: '\\href{javascript:alert(1)}{x}'"),
-    ("too many brackets", FRONT + "Intro.\n\n" + "[" * 600 + "\n", 8,
-     "this paragraph has more than 500 '[' characters, which Markdown cannot render in reasonable "
-     "time: split it, or put it in a code block"),
+    ("too many brackets", FRONT + "Intro.\n\n" + "[" * 3000 + "\n", 8,
+     "this paragraph has 3,000 '[' in 3,000 characters, which Markdown cannot render in reasonable "
+     "time: split it into shorter paragraphs, or put literal text in a ``` code block"),
     ("nested too deeply", FRONT + "".join("    " * i + "- item\n" for i in range(300)), 6,
      "the Markdown is nested too deeply to render: flatten its lists or quotes"),
     ("duplicate id", FRONT + "## Quiz 1\n\nText.\n\n::: quiz\nWhy?\n" + QUIZ_OPTIONS + ":::\n", 10,
