@@ -160,7 +160,7 @@ def next_chapters(browser, base, chapters, steps, dwell_ms=2000):
             page.wait_for_timeout(dwell_ms)
             page.evaluate("sessionStorage.removeItem('bench-next-click'); window.__benchSameDocument = true")
             page.click(".pager-next")
-            if not after.sims:  # nothing to wait for but the page itself; not timed
+            if not after.blocks("sim"):  # nothing to wait for but the page itself; not timed
                 until(page, f"document.querySelector('article.chapter')?.dataset.chapter === {after.slug!r}")
                 continue
             ready = first_ready(page, after.slug)
@@ -181,12 +181,12 @@ def tour(browser, server, base, chapter, changes, watch_ms=2000):
     with fresh_page(browser) as page:
         server.take_log()
         page.goto(base + chapter.url)
-        ready = [until(page, f"__bench.ready.find((r) => r.key === {b.id!r})") for b in chapter.sims]
+        ready = [until(page, f"__bench.ready.find((r) => r.key === {b.id!r})") for b in chapter.blocks("sim")]
         settle(page, server)
         log = server.take_log()
         until_ready = max((r["wall"] for r in ready), default=1000 * time.time()) / 1000
         sims = []
-        for block in chapter.sims:
+        for block in chapter.blocks("sim"):
             page.locator(f"#{block.id}").scroll_into_view_if_needed()  # sims only play on screen
             page.wait_for_timeout(300)
             animation = page.evaluate(f"__bench.watch({block.id!r}, {watch_ms})")

@@ -1,7 +1,7 @@
 """Read chapter files into a data model: front matter, Markdown and the course's blocks.
 
 A chapter body is Markdown with blocks that open with `::: kind args` and close with `:::`
-(sim, quiz, callout, flow). Every problem is collected with its file and line; nothing is
+(the kinds in `builder/blocks/`). Every problem is collected with its file and line; nothing is
 rendered to a page here.
 """
 
@@ -16,14 +16,12 @@ from typing import NamedTuple
 from markupsafe import Markup
 
 from . import markup
+from .blocks import BLOCKS, Block, Context
 from .errors import Collector, did_you_mean
 
 FRONT_MATTER_KEYS = ("title", "description", "order")
-BLOCK_KINDS = ("sim", "quiz", "callout", "flow")
 OPEN = re.compile(r"^:::\s*([A-Za-z][\w-]*)\s*(.*?)\s*$")
 FENCE = re.compile(r"^(```|~~~)")
-OPTION = re.compile(r"^- \[([ xX])\]\s+(.*\S)\s*$")
-FLOW_OPERATORS = re.compile(r"\s+(→|\+|=)\s+")
 PLACEHOLDER = "uwmblock{}x"  # a paragraph of its own in the Markdown, replaced by the block
 PLACEHOLDER_HTML = r"<p>uwmblock(\d+)x</p>"
 MAX_SOURCE_BYTES = 1_000_000
@@ -38,26 +36,6 @@ LIST_ITEM = re.compile(r"\s*(?:[-*+]|\d+[.)])\s")
 RULE = re.compile(r"(?:-{3,}|={3,})\s*$")  # front matter fence, heading underline or rule
 # Whatever else makes a chapter slow, rendering it stops after this much CPU time.
 MAX_RENDER_SECONDS = 5
-
-
-@dataclass
-class Option:
-    html: Markup
-    correct: bool
-    explanation: Markup
-
-
-@dataclass
-class Block:
-    kind: str
-    line: int
-    id: str = ""
-    title: str = ""
-    html: Markup = Markup("")  # callout body, sim "Try it" guide, quiz question
-    name: str = ""  # sim name
-    caption: str = ""
-    options: list = field(default_factory=list)  # quiz options
-    rows: list = field(default_factory=list)  # flow rows: (label, [(operator, title, sub)])
 
 
 @dataclass
@@ -76,13 +54,9 @@ class Chapter:
     def url(self):
         return f"{self.slug}.html"
 
-    @property
-    def sims(self):
-        return [p for p in self.parts if isinstance(p, Block) and p.kind == "sim"]
-
-    @property
-    def quizzes(self):
-        return [p for p in self.parts if isinstance(p, Block) and p.kind == "quiz"]
+    def blocks(self, kind):
+        """The chapter's blocks of one kind, in reading order."""
+        return [p for p in self.parts if isinstance(p, BLOCKS[kind])]
 
 
 def slug_of(path):
@@ -176,8 +150,9 @@ def parse_chapter(path, display_path, lines, problems, heaviest, chapter_files, 
         return None, problems.problems
     toc = [(t["level"], t["id"], t["name"]) for t in flatten(md.toc_tokens)]
     fragments = markup.markdown_renderer(links, links.report)
-    rendered = [render_block(b, problems, fragments, sim_names, n) for n, b in enumerate(blocks)]
-    parts = interleave(html, rendered)
+    context = Context(problems.add, lambda text: fragment(fragments, text), tuple(sim_names))
+    read = [read_block(entry, context, n) for n, entry in enumerate(blocks)]
+    parts = interleave(html, read)
     ids = check_ids(parts, problems)
     if not all(k in meta for k in FRONT_MATTER_KEYS):
         return None, problems.problems
@@ -277,7 +252,7 @@ def read_front_matter(lines, problems):
 
 
 def split_blocks(lines, start, problems):
-    """Cut ::: blocks out of the body; returns (Markdown with placeholders, [(Block, body lines)])."""
+    """Cut ::: blocks out of the body; returns (Markdown with placeholders, [(kind, line, args, body lines)])."""
     out, blocks, n, fence = [], [], start, None
     while n < len(lines):
         line = lines[n]
@@ -304,11 +279,11 @@ def split_blocks(lines, start, problems):
             if close is None:
                 problems.add(n + 1, f"the '{kind}' block is never closed: end it with a line ':::'")
                 break
-            if kind not in BLOCK_KINDS:
-                problems.add(n + 1, f"unknown block '{kind}'{did_you_mean(kind, BLOCK_KINDS)}; "
-                                    f"blocks are {', '.join(BLOCK_KINDS)}")
+            if kind not in BLOCKS:
+                problems.add(n + 1, f"unknown block '{kind}'{did_you_mean(kind, BLOCKS)}; "
+                                    f"blocks are {', '.join(BLOCKS)}")
             else:
-                blocks.append((Block(kind, n + 1, title=args), lines[n + 1:close]))
+                blocks.append((kind, n + 1, args, lines[n + 1:close]))
                 out += ["", PLACEHOLDER.format(len(blocks) - 1), ""]
             n = close + 1
             continue
@@ -317,94 +292,13 @@ def split_blocks(lines, start, problems):
     return "\n".join(out), blocks
 
 
-def render_block(entry, problems, md, sim_names, index):
-    block, body = entry
-    readers = {"sim": read_sim, "quiz": read_quiz, "callout": read_callout, "flow": read_flow}
-    block.id = f"{block.kind}-{index + 1}"
-    readers[block.kind](block, body, problems, lambda text: fragment(md, text), sim_names)
+def read_block(entry, context, index):
+    kind, line, args, body = entry
+    block = BLOCKS[kind].read(line, args, body, context)
+    block.id = f"{kind}-{index + 1}"
     return block
 
 
 def fragment(md, text):
     md.reset()
     return Markup(md.convert(text))
-
-
-def read_callout(block, body, problems, render, _sims):
-    if not block.title:
-        problems.add(block.line, "a callout needs a title: '::: callout The core idea'")
-    if not "".join(body).strip():
-        problems.add(block.line, "the callout is empty")
-    block.html = render("\n".join(body))
-
-
-def read_sim(block, body, problems, render, sim_names):
-    block.name, block.title = block.title, ""
-    if not block.name:
-        problems.add(block.line, "name the simulation: '::: sim NAME'")
-    elif block.name not in sim_names:
-        problems.add(block.line, f"unknown sim '{block.name}'{did_you_mean(block.name, sim_names)}")
-    n = 0
-    while n < len(body) and body[n].strip():
-        key, sep, value = body[n].partition(":")
-        key = key.strip()
-        if not sep or key not in ("title", "caption"):
-            problems.add(block.line + n + 1, f"expected 'title: ...' or 'caption: ...' in a sim block"
-                                             f"{did_you_mean(key, ('title', 'caption'))}")
-        else:
-            setattr(block, key, value.strip())
-        n += 1
-    for key in ("title", "caption"):
-        if not getattr(block, key):
-            problems.add(block.line, f"the sim block has no {key}: add a line '{key}: ...'")
-    block.html = render("\n".join(body[n:]))
-
-
-def read_quiz(block, body, problems, render, _sims):
-    question, n = [], 0
-    while n < len(body) and not OPTION.match(body[n]):
-        question.append(body[n])
-        n += 1
-    if not "".join(question).strip():
-        problems.add(block.line, "the quiz has no question: write it before the options")
-    block.html = render("\n".join(question))
-    while n < len(body):
-        line_number, match = block.line + n + 1, OPTION.match(body[n])
-        if not match:
-            if body[n].strip():
-                problems.add(line_number, "expected an option '- [ ] ...' or '- [x] ...', or its "
-                                          "explanation indented by two spaces")
-            n += 1
-            continue
-        explanation, n = [], n + 1
-        while n < len(body) and not OPTION.match(body[n]) and (body[n].startswith("  ") or not body[n].strip()):
-            explanation.append(body[n].strip())
-            n += 1
-        if not "".join(explanation):
-            problems.add(line_number, "this option has no explanation: add a line indented by two "
-                                      "spaces saying why it is right or wrong")
-        block.options.append(Option(render(match.group(2)), match.group(1) != " ",
-                                    render("\n".join(explanation))))
-    if len(block.options) < 2:
-        problems.add(block.line, "a quiz needs at least two options")
-    elif not any(o.correct for o in block.options):
-        problems.add(block.line, "the quiz has no correct option: mark one '- [x]'")
-
-
-def read_flow(block, body, problems, render, _sims):
-    for n, line in enumerate(body):
-        if not line.strip():
-            continue
-        label, sep, rest = line.partition(": ")
-        if not sep or FLOW_OPERATORS.search(label):
-            label, rest = "", line
-        pieces = FLOW_OPERATORS.split(rest.strip())
-        nodes = []
-        for k in range(0, len(pieces), 2):
-            title, _, sub = pieces[k].partition(" | ")
-            nodes.append((pieces[k - 1] if k else "", title.strip(), sub.strip()))
-        if len(nodes) < 2:
-            problems.add(block.line + n + 1, "a flow row needs at least two steps joined by ' → ', ' + ' or ' = '")
-        block.rows.append((label.strip(), nodes))
-    if not block.rows:
-        problems.add(block.line, "the flow is empty")

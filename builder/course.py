@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from . import chapters as chapter_reader
 from . import markup, simreg
-from .errors import BuildError, Problem, did_you_mean
+from .errors import BuildError, Collector, Problem, did_you_mean
 
 
 @dataclass
@@ -41,7 +41,7 @@ def gather(root, run_sims=False):
             chapters.append(chapter)
     problems += check_unique(chapters, "slug") + check_unique(chapters, "order")
     problems += check_anchors(chapters, root)
-    sims, sim_problems = load_sims(chapters, registry.NAMES, run_sims)
+    sims, sim_problems = load_sims(root, chapters, registry.NAMES, run_sims)
     problems += sim_problems
     if problems:
         raise BuildError(problems)
@@ -80,15 +80,18 @@ def check_anchors(chapters, root):
     return problems
 
 
-def load_sims(chapters, names, run_sims):
-    """Load every registered sim a chapter embeds; with run_sims, also compute its first frame."""
+def load_sims(root, chapters, names, run_sims):
+    """Load every registered sim a chapter embeds, its HOW rendered; with run_sims, also compute
+    its first frame."""
     sims, problems = {}, []
     for c in chapters:
-        for block in c.sims:
+        for block in c.blocks("sim"):
             if block.name in sims or block.name not in names:
                 continue
             try:
                 info = simreg.load_sim(block.name)
+                info.how_html, found = render_how(root, info)
+                problems += found
                 if run_sims:
                     simreg.trial_run(info)
                 sims[block.name] = info
@@ -100,7 +103,10 @@ def load_sims(chapters, names, run_sims):
     return sims, problems
 
 
-def how_html(info):
-    """The sim's "How this works" note, rendered like chapter text."""
-    links = markup.Links({}, lambda needle, message: None)
-    return Markup(markup.markdown_renderer(links, links.report).convert(info.how))
+def render_how(root, info):
+    """The sim's "How this works" note as HTML, rendered like chapter text, and its problems
+    (a link to nowhere, say) at the sim module's lines."""
+    path = f"sims/{info.name}.py"
+    found = Collector(path, (Path(root) / path).read_text(encoding="utf-8").splitlines())
+    links = markup.Links({}, lambda needle, message: found.add(found.line_of(needle, found.line_of("HOW")), message))
+    return Markup(markup.markdown_renderer(links, links.report).convert(info.how)), found.problems

@@ -5,6 +5,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from markupsafe import Markup
+
 
 @dataclass
 class SimInfo:
@@ -13,6 +15,7 @@ class SimInfo:
     how: str  # Markdown
     controls: list
     module: object
+    how_html: Markup = Markup("")  # rendered when the course is gathered
 
 
 def load_registry(root):

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from . import course as course_model
 from . import fonts, pyodide
-from .chapters import Block
+from .blocks import Block
 from .errors import BuildError, CourseError, Problem
 
 MARKER = ".understand-world-models-site"
@@ -146,7 +146,6 @@ def environment(root):
     env.tests["block"] = lambda part: isinstance(part, Block)
     env.filters["inline"] = unwrap_paragraph
     env.filters["with_unit"] = with_unit
-    env.globals["how_html"] = course_model.how_html
     return env
 
 
@@ -173,7 +172,7 @@ def search_index(course):
     """Every chapter's sections as plain text, for the search box."""
     sections = []
     for chapter in course.chapters:
-        html = " ".join(str(p) if not isinstance(p, Block) else block_text(p) for p in chapter.parts)
+        html = " ".join(p.text() if isinstance(p, Block) else str(p) for p in chapter.parts)
         pieces = re.split(r'<h[23] id="([^"]+)">(.*?)</h[23]>', html)
         for n in range(0, len(pieces), 3):
             anchor, heading = (pieces[n - 2], pieces[n - 1]) if n else ("", "")
@@ -182,11 +181,6 @@ def search_index(course):
                 sections.append({"chapter": chapter.title, "heading": plain(heading), "text": text,
                                  "url": chapter.url + (f"#{anchor}" if anchor else "")})
     return sections
-
-
-def block_text(block):
-    options = " ".join(f"{o.html} {o.explanation}" for o in block.options)
-    return " ".join([block.title, block.caption, str(block.html), options])
 
 
 def plain(html):

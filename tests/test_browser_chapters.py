@@ -24,9 +24,9 @@ def quiz_answers(page, quiz):
 def test_chapter_sims_run_and_quizzes_check_answers(watched_page, site_url, chapter):
     page = watched_page.page
     page.goto(site_url + chapter.url)
-    for block in chapter.sims:
+    for block in chapter.blocks("sim"):
         page.wait_for_selector(f"#{block.id}[data-sim={block.name}][data-state=ready]", timeout=READY)
-    for block in chapter.quizzes:
+    for block in chapter.blocks("quiz"):
         quiz = f"#{block.id}[data-quiz]"
         correct = quiz_answers(page, quiz)
         options = page.locator(f"{quiz} .quiz-option input")
@@ -43,7 +43,7 @@ def test_chapter_sims_run_and_quizzes_check_answers(watched_page, site_url, chap
         page.click(f"{quiz} button[type=submit]")
         assert page.get_attribute(quiz, "data-state") == "correct"
         assert "Correct" in page.text_content(f"{quiz} .quiz-feedback")
-    for block in chapter.sims:
+    for block in chapter.blocks("sim"):
         assert page.get_attribute(f"#{block.id}", "data-state") == "ready", "still running after the quiz"
     assert watched_page.problems() == []
     assert watched_page.foreign_requests() == []
@@ -55,7 +55,7 @@ def test_landing_page_counts_and_lists_the_course(watched_page, site_url):
     figures = dict(zip(page.locator(".hero-figures dt").all_text_contents(),
                        page.locator(".hero-figures dd").all_text_contents()))
     assert figures["Chapters"] == str(len(CHAPTERS))
-    assert figures["Simulations"] == str(sum(len(c.sims) for c in CHAPTERS))
+    assert figures["Simulations"] == str(sum(len(c.blocks("sim")) for c in CHAPTERS))
     assert page.locator(".chapter-card").count() == len(CHAPTERS)
     page.click(".start-button")
     page.wait_for_url(f"**/{CHAPTERS[0].url}")
@@ -64,5 +64,5 @@ def test_landing_page_counts_and_lists_the_course(watched_page, site_url):
 
 def test_every_registered_sim_is_embedded_so_the_browser_tests_cover_it():
     import sims
-    embedded = {block.name for chapter in CHAPTERS for block in chapter.sims}
+    embedded = {block.name for chapter in CHAPTERS for block in chapter.blocks("sim")}
     assert set(sims.NAMES) <= embedded, f"embed these sims in a chapter: {set(sims.NAMES) - embedded}"

@@ -64,7 +64,7 @@ def test_no_label_is_cut_or_overlaps_another(browser, site_url, width):
             if i:
                 page.click(".pager-next")  # in place: the same page, the same checks
                 page.wait_for_url(f"**/{chapter.url}")
-            for block in chapter.sims:
+            for block in chapter.blocks("sim"):
                 sim = f"#{block.id}"
                 page.wait_for_selector(f"{sim}[data-sim={block.name}][data-state=ready]", timeout=READY)
                 page.locator(sim).scroll_into_view_if_needed()  # sims off screen do not animate

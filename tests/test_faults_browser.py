@@ -216,7 +216,7 @@ def test_without_javascript_every_chapter_and_quiz_reads_completely(browser, sit
             where = chapter.slug
             for heading in chapter.toc:
                 assert page.locator(f"#{heading[1]}").is_visible(), f"{where}: heading {heading[2]}"
-            for block in chapter.quizzes:
+            for block in chapter.blocks("quiz"):
                 quiz = f"#{block.id}"
                 assert page.locator(f"{quiz} .quiz-question").is_visible(), where
                 options = page.locator(f"{quiz} .quiz-option label")
@@ -231,7 +231,7 @@ def test_without_javascript_every_chapter_and_quiz_reads_completely(browser, sit
                 assert verdicts == [("Right:" if o.correct else "Not quite:") for o in block.options], where
                 for explanation in page.locator(f"{quiz} .quiz-explanation").all_text_contents():
                     assert " ".join(explanation.split()) in key, f"{where}: {explanation[:60]}"
-            for block in chapter.sims:
+            for block in chapter.blocks("sim"):
                 assert "JavaScript" in page.inner_text(f"#{block.id} .sim-status"), where
             for summary in page.locator(".chapter-body details:not([open]) > summary").all():
                 summary.click()  # every other disclosure ("How this works") opens natively

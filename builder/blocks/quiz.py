@@ -1,0 +1,62 @@
+"""`::: quiz`: a question, then options `- [x] right` / `- [ ] wrong`, each explained below it."""
+
+import re
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+from .base import Block
+
+OPTION = re.compile(r"^- \[([ xX])\]\s+(.*\S)\s*$")
+
+
+@dataclass
+class Option:
+    html: Markup
+    correct: bool
+    explanation: Markup
+
+
+@dataclass
+class Quiz(Block):
+    kind = "quiz"
+    html: Markup = Markup("")  # the question
+    options: list = field(default_factory=list)
+
+    @classmethod
+    def read(cls, line, args, body, context):
+        question, n = [], 0
+        while n < len(body) and not OPTION.match(body[n]):
+            question.append(body[n])
+            n += 1
+        if not "".join(question).strip():
+            context.report(line, "the quiz has no question: write it before the options")
+        block = cls(line, html=context.render("\n".join(question)))
+        while n < len(body):
+            line_number, match = line + n + 1, OPTION.match(body[n])
+            if not match:
+                if body[n].strip():
+                    context.report(line_number, "expected an option '- [ ] ...' or '- [x] ...', or its "
+                                                "explanation indented by two spaces")
+                n += 1
+                continue
+            explanation, n = [], n + 1
+            while n < len(body) and not OPTION.match(body[n]) and (body[n].startswith("  ") or not body[n].strip()):
+                explanation.append(body[n].strip())
+                n += 1
+            if not "".join(explanation):
+                context.report(line_number, "this option has no explanation: add a line indented by two "
+                                            "spaces saying why it is right or wrong")
+            block.options.append(Option(context.render(match.group(2)), match.group(1) != " ",
+                                        context.render("\n".join(explanation))))
+        if len(block.options) < 2:
+            context.report(line, "a quiz needs at least two options")
+        elif not any(o.correct for o in block.options):
+            context.report(line, "the quiz has no correct option: mark one '- [x]'")
+        return block
+
+    def text(self):
+        return " ".join([str(self.html)] + [f"{o.html} {o.explanation}" for o in self.options])
+
+
+BLOCK = Quiz
