@@ -15,7 +15,7 @@ HOW = (
     "10 more Q-learning updates (computed together) on transitions replayed from that model. "
     "To show what a wrong "
     "model costs, each imagined prediction is replaced, with probability 1 − accuracy, by the "
-    "cell a different move would have led to: below about 40 % the imagined updates teach the "
+    "cell a different move would have led to: below about 35 % the imagined updates teach the "
     "wrong moves faster than real steps can correct them. The curves are the return of each "
     "agent's greedy policy against real steps, averaged over 8 runs learning live."
 )
