@@ -103,9 +103,12 @@ def lambda_returns(rewards, next_values, gamma=GAMMA, lam=LAMBDA):
 
 def return_parts(rewards, next_values, gamma=GAMMA, lam=LAMBDA):
     """The first lambda-return split into what the predicted rewards and what the critic's values
-    contribute (the recursion is linear in both): (reward part, critic part), each (...)."""
-    return (lambda_returns(rewards, np.zeros_like(next_values), gamma, lam)[..., 0],
-            lambda_returns(np.zeros_like(rewards), next_values, gamma, lam)[..., 0])
+    contribute: (reward part, critic part), each (...). Unrolled, the recursion weighs r_t by
+    (gamma lam)^t and v(z_t+1) by gamma (1 - lam) (gamma lam)^t, the last one by gamma^H lam^(H-1)."""
+    decay = (gamma * lam) ** np.arange(rewards.shape[-1])
+    critic = gamma * (1 - lam) * decay
+    critic[-1] = gamma * decay[-1]
+    return rewards @ decay, next_values @ critic
 
 
 def return_weights(horizon, gamma=GAMMA, lam=LAMBDA):
