@@ -193,3 +193,14 @@ def test_model_predictive_control_reaches_the_goal_around_the_obstacle():
             reached += pm.goal_distance(path[-1]) < pm.GOAL_RADIUS
             assert not pm.in_obstacle(path).any()
         assert reached >= 6, method
+
+
+def test_ch6_claim_cems_gray_samples_gather_round_by_round():
+    """Try it: "Watch where the gray samples gather": CEM's last round of samples ends in a
+    tighter cluster than its first."""
+    ratios = []
+    for p in first_plans(30, "cem", seeds=range(20)):
+        ends = [r["states"][:, -1, :2] for r in p["rounds"]]
+        spread = [np.linalg.norm(e - e.mean(0), axis=1).mean() for e in ends]
+        ratios.append(spread[-1] / spread[0])
+    assert np.mean(ratios) < 0.6 and max(ratios) < 0.9

@@ -96,3 +96,13 @@ def test_ch1_claim_below_30_percent_a_flawed_model_is_worse_than_none(measured):
     assert dyna_final < 0.1 * se.best_return() < q_final
     (_, dyna), (_, dyna_final) = measured[0.3]   # "most runs never learn the route at all"
     assert dyna > 0.8 * se.TOTAL_STEPS and dyna_final < 0.2 * se.best_return()
+
+
+def test_ch1_claim_a_corrupted_model_returns_a_wrong_transition():
+    """Try it: "with probability 1 − accuracy it returns a wrong transition": every substitute is
+    a cell the true move does not lead to."""
+    world = se.WORLD
+    true_next = world["next"].ravel()
+    for sa in range(true_next.size):
+        options = world["wrong"][sa, :world["n_wrong"][sa]]
+        assert len(options) >= 1 and true_next[sa] not in options
