@@ -198,7 +198,7 @@ def _mpc_frame(path, dist, p, samples, method, final):
         summary += f", {hits} steps inside the obstacle"
     return {
         "panels": [
-            _world_panel("Model-predictive control in the true system", items),
+            _world_panel("Executed in the true system", items),
             {"title": "Distance to the goal", "y": [0, 3.5],
              "x": [0, (MPC_STEPS + HORIZON) * pm.DT], "xlabel": "time (s)",
              "ylabel": "distance (m)", "items": dist_items},
