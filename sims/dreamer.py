@@ -351,10 +351,10 @@ def _frame(d, world_items, dream, summary):
         curve_items += [{"line": past, "role": "real"}, {"points": past, "role": "real", "size": 4}]
     return {
         "panels": [
-            {"title": "Real episodes and imagined rollouts", "x": pm.ARENA_X, "y": pm.ARENA_Y,
+            {"title": "Real and imagined paths", "x": pm.ARENA_X, "y": pm.ARENA_Y,
              "aspect": 0.75, "weight": 1.5, "xlabel": "x (m)", "ylabel": "y (m)",
              "items": world_items},
-            {"title": "Imagined rewards (reward head)", "x": [0, H + 1], "y": [-0.3, 1.1],
+            {"title": "Predicted rewards", "x": [0, H + 1], "y": [-0.3, 1.1],
              "xlabel": "imagined step", "ylabel": "predicted reward", "items": reward_items},
             {"title": "λ-return along the rollout", "x": [0, max(H, 1)], "y": [lo, hi],
              "xlabel": "imagined step", "ylabel": "λ-return", "items": return_items},

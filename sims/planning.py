@@ -161,7 +161,7 @@ def _search_frame(states, scores, round_of, rounds, samples, method, y_range):
     return {
         "panels": [
             _world_panel("Plans imagined in the model", items),
-            {"title": "Predicted return of each plan", "x": [0, samples + 1], "y": y_range,
+            {"title": "Predicted returns", "x": [0, samples + 1], "y": y_range,
              "xlabel": "sample", "ylabel": "predicted return", "items": score_items},
         ],
         "legend": legend,
