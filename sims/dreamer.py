@@ -16,9 +16,11 @@ HOW = (
     "`horizon` steps in the model, and the mean λ-return, R = r + γ((1−λ)v' + λR') with "
     "γ = λ = 0.95 and the critic closing the horizon, is maximized by gradient ascent, the "
     "gradient backpropagated through model, reward head and critic as in Dreamer. The critic "
-    "(linear in bumps and velocity) is refitted by least squares to the λ-returns. The true "
-    "system is used only to collect each next episode, with Gaussian exploration noise on the "
-    "actor. Limits: the model knows neither the drag nor the walls, and a linear actor learns "
+    "(linear in bumps and velocity) moves half way to a least-squares fit of the λ-returns "
+    "after each update. The true system is used only to collect each next episode, with Gaussian "
+    "exploration noise on the actor; the dashed orange line is the model replaying that "
+    "episode's real actions from its real start, open loop, to show how far a dream drifts. "
+    "Limits: the model knows neither the drag nor the walls, and a linear actor learns "
     "only simple feedback, enough here to steer to the goal."
 )
 CONTROLS = [slider("horizon", "Imagination horizon", 1, 30, 12, unit="steps")]
@@ -99,6 +101,16 @@ def lambda_returns(rewards, next_values, gamma=GAMMA, lam=LAMBDA):
     return R
 
 
+def return_parts(rewards, next_values, gamma=GAMMA, lam=LAMBDA):
+    """The first lambda-return split into what the predicted rewards and what the critic's values
+    contribute: (reward part, critic part), each (...). Unrolled, the recursion weighs r_t by
+    (gamma lam)^t and v(z_t+1) by gamma (1 - lam) (gamma lam)^t, the last one by gamma^H lam^(H-1)."""
+    decay = (gamma * lam) ** np.arange(rewards.shape[-1])
+    critic = gamma * (1 - lam) * decay
+    critic[-1] = gamma * decay[-1]
+    return rewards @ decay, next_values @ critic
+
+
 def return_weights(horizon, gamma=GAMMA, lam=LAMBDA):
     """The mean of the lambda-returns over t is linear in the rewards and values:
     mean_t R_t = sum_t alpha_t r_t + beta_t v(z_t+1). Returns alpha, beta (H,)."""
@@ -155,6 +167,7 @@ class Dreamer:
     def start_episode(self):
         self.s = pm.start_states(self.rng, 1, START_JITTER)[0]
         self.path, self.episode_return = [self.s], 0.0
+        self.replay = [self.s]      # the model's open-loop replay of this episode's actions
 
     def real_step(self):
         a = policy(self.theta, self.s) + EXPLORE_STD * self.rng.standard_normal(2)
@@ -165,6 +178,8 @@ class Dreamer:
             self.data[key].append(x)
         self.s = s2
         self.path.append(s2)
+        if self.world is not None:
+            self.replay.append(self.world.dynamics.predict(self.replay[-1], a))
         self.episode_return += r
 
     def end_episode(self):
@@ -193,11 +208,12 @@ class Dreamer:
         return LR * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + 1e-8)
 
     def dream_from(self, s, noise=None):
-        """Imagined rollouts from one real state: latents, rewards, lambda-returns, v(z_H)."""
+        """Imagined rollouts from one real state: latents, rewards, lambda-returns, v(z_H) and the
+    first lambda-return's (reward part, critic part)."""
         z0 = np.broadcast_to(s, (1 if noise is None else len(noise), 4))
         Z, _, r = imagine(self.world, self.theta, z0, self.horizon, noise)
         v = value_features(Z[:, 1:]) @ self.critic
-        return Z, r, lambda_returns(r, v), v[:, -1]
+        return Z, r, lambda_returns(r, v), v[:, -1], return_parts(r, v)
 
 
 def evaluate(theta, seed=0, starts=16):
@@ -250,22 +266,41 @@ def _collect_frame(d, episode, t, noise):
                f"return so far {d.episode_return:.1f}")
     if d.world is None:
         return _frame(d, items, None, summary + "; no world model yet, the first episode explores")
-    Z, r, R, vH = dream = d.dream_from(d.s, noise)
-    items.insert(-2, {"lines": _in_view(Z[1:]), "role": "imagined", "alpha": 0.3})
-    items.insert(-2, {"line": _in_view(Z[0]), "role": "imagined", "stroke": 2.5})
-    summary += (f"; imagined from here: λ-return {R[0, 0]:.1f}, "
-                f"critic at the horizon {vH[0]:.1f}")
+    dream = d.dream_from(d.s, noise)
+    items.insert(-2, {"lines": _in_view(dream[0][1:]), "role": "imagined", "alpha": 0.3})
+    items.insert(-2, {"line": _in_view(dream[0][0]), "role": "imagined", "stroke": 2.5})
+    summary += f"; imagined from here: {_split(dream)}; {_drift(d)}"
     return _frame(d, items, dream, summary)
+
+
+def _split(dream):
+    R, (rewards, critic) = dream[2], dream[4]
+    return (f"λ-return {R[0, 0]:.1f} = predicted rewards {rewards[0]:.1f} "
+            f"+ critic {critic[0]:.1f}")
+
+
+def drift(d):
+    """How far (m) the model's replay of this episode's actions is from the real path, per step."""
+    n = len(d.replay)
+    return np.linalg.norm(np.array(d.replay)[:, :2] - np.array(d.path[:n])[:, :2], axis=1)
+
+
+def _drift(d, episode="this"):
+    return (f"replaying {episode} episode's {len(d.replay) - 1} actions, the model is "
+            f"{drift(d)[-1]:.2f} m off")
 
 
 def _train_frame(d, k, batch):
     items = _world_items(d)
     items.insert(-2, {"lines": _in_view(batch[:12]), "role": "imagined", "alpha": 0.45})
     items.insert(-2, {"points": pm.positions(batch[:12, 0]), "role": "real", "size": 3})
+    dream = d.dream_from(pm.START)
     summary = (f"training in imagination, update {k + 1}/{TRAIN_STEPS}: mean imagined "
-               f"λ-return {d.imagined[-1]:.1f}; real return first episode {d.returns[0]:.1f}, "
-               f"last {d.returns[-1]:.1f}")
-    return _frame(d, items, d.dream_from(pm.START), summary)
+               f"λ-return {d.imagined[-1]:.1f}; from the start, {_split(dream)}; "
+               f"real return first episode {d.returns[0]:.1f}, last {d.returns[-1]:.1f}")
+    if len(d.replay) > 1:
+        summary += f"; {_drift(d, 'the last')}"
+    return _frame(d, items, dream, summary)
 
 
 def _in_view(Z):
@@ -282,6 +317,9 @@ def _world_items(d):
         S2 = np.array(d.data["S2"][:n]).reshape(-1, EPISODE_STEPS, 4)
         items.append({"lines": pm.positions(S2), "role": "real", "alpha": 0.2, "stroke": 1})
     current = np.array(d.path)
+    if len(d.replay) > 1:
+        items.append({"line": _in_view(np.array(d.replay)), "role": "imagined", "dash": True,
+                      "stroke": 1.5})
     items += [{"line": pm.positions(current), "role": "real", "stroke": 2.5},
               {"points": pm.positions(current[-1:]), "role": "real", "size": 6}]
     return items
@@ -297,7 +335,7 @@ def _frame(d, world_items, dream, summary):
         reward_items.append(note)
         return_items.append(dict(note, at=[H / 2, 8.0]))
     else:
-        Z, r, R, vH = dream
+        Z, r, R, vH, _ = dream
         steps = np.arange(H + 1)
         reward_items.append({"bars": np.stack([steps[1:], r[0]], 1), "role": "reward",
                              "width": 0.7})
@@ -313,10 +351,10 @@ def _frame(d, world_items, dream, summary):
         curve_items += [{"line": past, "role": "real"}, {"points": past, "role": "real", "size": 4}]
     return {
         "panels": [
-            {"title": "Real episodes and imagined rollouts", "x": pm.ARENA_X, "y": pm.ARENA_Y,
+            {"title": "Real and imagined paths", "x": pm.ARENA_X, "y": pm.ARENA_Y,
              "aspect": 0.75, "weight": 1.5, "xlabel": "x (m)", "ylabel": "y (m)",
              "items": world_items},
-            {"title": "Imagined rewards (reward head)", "x": [0, H + 1], "y": [-0.3, 1.1],
+            {"title": "Predicted rewards", "x": [0, H + 1], "y": [-0.3, 1.1],
              "xlabel": "imagined step", "ylabel": "predicted reward", "items": reward_items},
             {"title": "λ-return along the rollout", "x": [0, max(H, 1)], "y": [lo, hi],
              "xlabel": "imagined step", "ylabel": "λ-return", "items": return_items},
@@ -324,7 +362,7 @@ def _frame(d, world_items, dream, summary):
              "y": [min([0.0, d.episode_return - 2] + [x - 2 for x in d.returns]), 40],
              "xlabel": "episode", "ylabel": "return", "items": curve_items},
         ],
-        "legend": [["real", "real states (true system)"], ["imagined", "imagined by the model"],
+        "legend": [["real", "real states (true system)"], ["imagined", "imagined by the model (dashed: replaying the real actions)"],
                    ["reward", "goal / predicted reward"], ["ink", "critic value at the horizon"]],
         "summary": summary,
     }

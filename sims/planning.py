@@ -13,15 +13,17 @@ from sims.contract import button, choice, slider
 
 TITLE = "Planning by random shooting"
 HOW = (
-    "The model is linear in the features [s, a, |v|v, 1], fitted by least squares to 300 random "
-    "transitions of the true point mass. A plan is 20 forces (2 s), rolled out through the model "
+    "The model f(s, a) is linear in the features [s, a, |v|v, 1], fitted once by least squares to "
+    "300 random transitions of the true point mass. A plan is 20 forces (2 s), rolled out through the model "
     "and scored by the reward it predicts: closeness to the goal, minus a penalty per step inside "
     "the obstacle (widened by 8 cm, because the model errs by centimetres). **Random shooting** "
     "keeps the best of N random plans; **CEM** spends the same N samples over up to 4 rounds, "
     "refitting a Gaussian over plans to the best 20% so far after each round. The chosen plan is "
     "then run as model-predictive control: apply its first force to the true system, re-plan from "
-    "where the mass really is (CEM starting from its previous plan), repeat. A planner is only as "
-    "good as its samples and its model: with few samples the best plan is still a poor one."
+    "where the mass really is (CEM starting from its previous plan), repeat. **Re-plan** runs the "
+    "search and its execution again with new samples in the same model (and new draws of the "
+    "true system's small noise). A planner is only as good as its samples and its model: with "
+    "few samples the best plan is still a poor one."
 )
 CONTROLS = [
     slider("samples", "Samples per plan", 1, 200, 30),
@@ -32,6 +34,7 @@ CONTROLS = [
 HORIZON = 20            # steps per plan (2 s)
 N_TRANSITIONS = 300     # random transitions the model is fitted to
 MODEL_KIND = "drag"
+MODEL_SEED = 0          # the model's training data: the same in every run, so Re-plan only plans
 SEARCH_FRAMES = 45      # frames over which the first search reveals its samples
 HOLD_FRAMES = 40        # frames the finished search stays before execution starts
 MPC_STEPS = 60          # at most 6 s of execution
@@ -39,9 +42,10 @@ FRAMES_PER_STEP = 3     # execution runs at about 2x real time
 NAMES = {"random": "random shooting", "cem": "CEM"}
 
 
-def make_model(rng):
+def make_model(seed=MODEL_SEED):
     """The planner's model: least squares on random transitions of the true system."""
-    return pm.fit_model(*pm.random_transitions(rng, N_TRANSITIONS), kind=MODEL_KIND)
+    data = pm.random_transitions(np.random.default_rng(seed), N_TRANSITIONS)
+    return pm.fit_model(*data, kind=MODEL_KIND)
 
 
 def first_plan(model, samples, method, rng):
@@ -49,13 +53,33 @@ def first_plan(model, samples, method, rng):
     return pm.plan(model, pm.START, samples, HORIZON, method, rng)
 
 
-def mpc(model, samples, method, rng, steps=MPC_STEPS):
+AXIS = (pm.GOAL - pm.START[:2]) / np.linalg.norm(pm.GOAL - pm.START[:2])
+ROUTES = {"into": "runs into the obstacle", "short": "stops short of the obstacle",
+          "above": "gets around the obstacle, above it",
+          "below": "gets around the obstacle, below it"}
+
+
+def route(states):
+    """How a path (n, >=2) meets the obstacle on the straight line from start to goal: "into",
+    "short" (it ends before the obstacle's middle), or passes "above" or "below" it."""
+    if pm.in_obstacle(states).any():
+        return "into"
+    xy = states[:, :2] - pm.OBSTACLE[:2]
+    along = xy @ AXIS
+    if along[-1] <= 0:
+        return "short"
+    k = int(np.argmax(along > 0))                   # where the path crosses the middle
+    return "above" if xy[k] @ [-AXIS[1], AXIS[0]] > 0 else "below"
+
+
+def mpc(model, samples, method, rng, steps=MPC_STEPS, warm_start=True):
     """Model-predictive control in the true system: yields (true state, plan made there) per step,
-    the state after the plan's first force was applied. Stops early at the goal."""
+    the state after the plan's first force was applied. Stops early at the goal. With warm_start,
+    CEM centres each search on the previous plan shifted by one step."""
     s, warm = pm.START.copy(), None
     for _ in range(steps):
         p = pm.plan(model, s, samples, HORIZON, method, rng, warm=warm)
-        warm = pm.shifted(p["actions"])
+        warm = pm.shifted(p["actions"]) if warm_start else None
         s = pm.step(s, p["actions"][0], rng)
         yield s, p
         if pm.goal_distance(s) < pm.GOAL_RADIUS:
@@ -65,7 +89,7 @@ def mpc(model, samples, method, rng, steps=MPC_STEPS):
 def simulate(params, seed):
     samples, method = int(params["samples"]), params["method"]
     rng = np.random.default_rng(seed)
-    model = make_model(rng)
+    model = make_model()
     search = first_plan(model, samples, method, rng)
     yield from _search_frames(search, samples, method)
 
@@ -137,12 +161,12 @@ def _search_frame(states, scores, round_of, rounds, samples, method, y_range):
     return {
         "panels": [
             _world_panel("Plans imagined in the model", items),
-            {"title": "Predicted return of each plan", "x": [0, samples + 1], "y": y_range,
+            {"title": "Predicted returns", "x": [0, samples + 1], "y": y_range,
              "xlabel": "sample", "ylabel": "predicted return", "items": score_items},
         ],
         "legend": legend,
-        "summary": f"{what} ends {end:.2f} m from the goal (in the model), "
-                   f"predicted return {scores[best]:.1f}",
+        "summary": f"{what} {ROUTES[route(states[best])]} and ends {end:.2f} m from the goal "
+                   f"(in the model), predicted return {scores[best]:.1f}",
     }
 
 
@@ -174,7 +198,7 @@ def _mpc_frame(path, dist, p, samples, method, final):
         summary += f", {hits} steps inside the obstacle"
     return {
         "panels": [
-            _world_panel("Model-predictive control in the true system", items),
+            _world_panel("Executed in the true system", items),
             {"title": "Distance to the goal", "y": [0, 3.5],
              "x": [0, (MPC_STEPS + HORIZON) * pm.DT], "xlabel": "time (s)",
              "ylabel": "distance (m)", "items": dist_items},

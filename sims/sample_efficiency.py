@@ -15,9 +15,10 @@ HOW = (
     "10 more Q-learning updates (computed together) on transitions replayed from that model. "
     "To show what a wrong "
     "model costs, each imagined prediction is replaced, with probability 1 − accuracy, by the "
-    "cell a different move would have led to: below about 40 % the imagined updates teach the "
+    "cell a different move would have led to: below about 35 % the imagined updates teach the "
     "wrong moves faster than real steps can correct them. The curves are the return of each "
-    "agent's greedy policy against real steps, averaged over 8 runs learning live."
+    "agent's greedy policy against real steps, averaged over 8 runs learning live; the maze "
+    "shows each agent's greedy route in its first run."
 )
 
 # The maze, row 0 at the top: S start, G goal, # wall.
@@ -278,7 +279,7 @@ def _maze_panel(experiment):
     for (role, _, _), run, shift in zip(AGENTS, (0, experiment.seeds), (-0.12, 0.12)):
         path = _cell_centres(greedy_path(Q[run], world), world) + shift
         items.append({"line": path, "role": role, "stroke": 2.5})
-    return {"title": "Greedy route of run 1", "x": [0, cols], "y": [0, rows], "aspect": 1.0,
+    return {"title": "Route of run 1", "x": [0, cols], "y": [0, rows], "aspect": 1.0,
             "weight": 1, "axes": False, "items": items}
 
 
