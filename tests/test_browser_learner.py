@@ -197,14 +197,15 @@ def test_a_failed_swap_falls_back_to_a_full_page_load(watched_page, site_url):
 
 def test_a_shared_link_reproduces_the_sim(watched_page, site_url):
     page = watched_page.page
-    page.goto(site_url + "planning.html#sim=planning&seed=7&samples=150")
+    page.goto(site_url + "planning.html#sim=planning&seed=7&samples=150&method=cem")  # typed bare
     ready(page, "[data-sim=planning]")
     assert page.input_value("[data-sim=planning] input[name=samples]") == "150"
+    assert page.is_checked("[data-sim=planning] input[name=method][value=cem]")
     page.wait_for_function("() => / 150 samples/.test(document.querySelector('[data-sim=planning] .sim-summary').textContent)",
                            timeout=20_000)
     page.click("[data-sim=planning] button[data-action=share]")
     page.wait_for_function("() => document.querySelector('[data-sim=planning] .sim-share-note').textContent !== ''")
-    assert "seed=7" in page.url and "samples=150" in page.url
+    assert "seed=7" in page.url and "samples=150" in page.url and "method=%22cem%22" in page.url
 
 
 def test_search_finds_sections_across_chapters(watched_page, site_url):

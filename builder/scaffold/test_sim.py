@@ -1,36 +1,27 @@
-"""Tests for sims/@@name.py: the contract, determinism, and the property it teaches."""
+"""The teaching claims of sims/@@name.py: one test per sentence of its chapter that tells the
+learner what the sim shows, at the settings it names, over several seeds, with a margin.
+
+The contract (controls, frames, determinism, extreme values) is checked for every registered
+sim by tests/test_sims_contract.py: nothing to repeat here.
+"""
+
+import re
 
 import numpy as np
 
-from sims import contract
+from simkit import frames
 from sims import @@name as sim
 
 
-def frames(params, seed, count=3):
-    run = sim.simulate({**contract.defaults(sim.CONTROLS), **params}, seed)
-    return [frame for _, frame in zip(range(count), run)]
+def fitted_slope(samples, seed):
+    """The slope the summary line reports, as the learner reads it."""
+    summary = frames(sim, seed, samples=samples)[0]["summary"]
+    return float(re.search(r"fitted slope (-?[\d.]+)", summary).group(1))
 
 
-def test_controls_and_frames_follow_the_contract():
-    contract.validate_controls(sim.CONTROLS)
-    for frame in frames({}, seed=0):
-        contract.validate_frame(frame)
-
-
-def test_deterministic_under_a_seed():
-    first, again, other = frames({}, 1), frames({}, 1), frames({}, 2)
-    assert contract.pack(first[0])[0] == contract.pack(again[0])[0]
-    assert contract.pack(first[0])[0] != contract.pack(other[0])[0]
-
-
-def test_more_samples_fit_better_on_average():
-    # Replace with the property your sim teaches, checked over several seeds.
-    def error(n, seed):
-        rng = np.random.default_rng(seed)
-        x = rng.uniform(0, 5, n)
-        y = sim.TRUE_SLOPE * x + sim.TRUE_INTERCEPT + rng.normal(0, sim.NOISE, n)
-        return abs(sim.fit_line(x, y)[0] - sim.TRUE_SLOPE)
-
-    few = np.mean([error(5, s) for s in range(30)])
-    many = np.mean([error(200, s) for s in range(30)])
-    assert many < few
+def test_claim_more_samples_fit_the_true_line_better():
+    # Replace with the claims of your chapter: "with 200 samples the fitted line ..."
+    seeds = range(10)
+    few = np.mean([abs(fitted_slope(5, s) - sim.TRUE_SLOPE) for s in seeds])
+    many = np.mean([abs(fitted_slope(200, s) - sim.TRUE_SLOPE) for s in seeds])
+    assert many < 0.5 * few

@@ -1,5 +1,6 @@
 // One Python worker for the page's whole visit, shared by its sims and kept across in-place
 // chapter changes. Retry starts a fresh worker: a failed load is never cached.
+import { CompiledRuntime } from "./compiled-runtime.js";
 
 const STALL_MS = 30_000; // no word from a loading worker for this long: its download stalled
 
@@ -9,6 +10,7 @@ export class Python {
     this.sims = new Map(); // key -> sim
     this.worker = null;
     this.state = "idle"; // idle | loading | ready | failed
+    this.runtime = new CompiledRuntime(new URL(config.pyodide + "pyodide.asm.wasm", document.baseURI).href);
   }
 
   attach(sim) {
@@ -46,8 +48,7 @@ export class Python {
         this.receive({ type: "failed", message: "Python could not load: " + (event.message || "the worker failed to start") });
       };
       worker.postMessage({ type: "init", pyodide: url(this.config.pyodide), sims: url(this.config.sims) });
-      this.runtime ??= compiledRuntime(this.wasm());
-      this.runtime.then((module) => worker.postMessage({ type: "runtime", module }));
+      this.runtime.forWorker().then((module) => worker.postMessage({ type: "runtime", module }));
     });
     started.catch((error) => this.receive({ type: "failed", message: "Python could not load: " + error.message }));
   }
@@ -61,22 +62,6 @@ export class Python {
       type: "failed",
       message: `Python stopped loading: nothing arrived for ${STALL_MS / 1000} seconds. Check your connection, then press Retry.`,
     }), STALL_MS);
-  }
-
-  wasm() {
-    return new URL(this.config.pyodide + "pyodide.asm.wasm", document.baseURI).href;
-  }
-
-  // Once a first visit's Python is up, compile its runtime here in the background: the browser
-  // keeps it compiled for the next visit, and a restarted worker gets it at once.
-  keepRuntime() {
-    if (this.keeping || remembered(this.wasm())) return;
-    this.keeping = true;
-    setTimeout(() => compile(this.wasm()).then((module) => {
-      if (!module) return;
-      remember(this.wasm());
-      this.runtime = Promise.resolve(module);
-    }), 1000);
   }
 
   // A sim's code stopped answering: only a new worker can stop it (no SharedArrayBuffer on
@@ -102,7 +87,7 @@ export class Python {
     } else if (message.type === "ready") {
       this.state = "ready";
       for (const sim of this.sims.values()) sim.pythonReady();
-      this.keepRuntime();
+      this.runtime.keep();
     } else if (message.type === "failed") {
       this.state = "failed";
       this.failure = message.message;
@@ -111,39 +96,5 @@ export class Python {
       for (const sim of this.sims.values()) sim.pythonFailed(message.message);
     }
     this.watch();
-  }
-}
-
-// Python's WebAssembly (pyodide.asm.wasm), compiled on the page for the worker when that pays.
-// Chromium keeps compiled WebAssembly across visits for pages but not for workers: compiled
-// here, a revisit starts Python from machine code, twice as fast (docs/benchmarks.md). With
-// nothing kept yet, though, compiling here costs the page's main thread tasks of 50-110 ms just
-// as it paints. So on a first visit the worker compiles it (Python.keepRuntime then compiles it
-// here too, in the background); later visits compile it here.
-const COMPILED = "understand-world-models/runtime-compiled";
-
-// The module for a worker, or null: the worker compiles the runtime itself.
-function compiledRuntime(wasm) {
-  return remembered(wasm) ? compile(wasm) : Promise.resolve(null);
-}
-
-function compile(wasm) {
-  if (!WebAssembly.compileStreaming) return Promise.resolve(null);
-  return WebAssembly.compileStreaming(fetch(wasm)).catch(() => null);
-}
-
-function remembered(wasm) {
-  try {
-    return localStorage.getItem(COMPILED) === wasm;
-  } catch {
-    return false; // storage blocked: always let the worker compile
-  }
-}
-
-function remember(wasm) {
-  try {
-    localStorage.setItem(COMPILED, wasm);
-  } catch {
-    // storage blocked or full: nothing to remember
   }
 }

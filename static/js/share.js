@@ -42,10 +42,10 @@ export async function readShared(hash, name, controls) {
   if (Number.isInteger(seed)) state.seed = seed;
   for (const control of controls) {
     if (!fields.has(control.name) || !("default" in control)) continue;
-    try {
-      const value = JSON.parse(fields.get(control.name));
-      if (valid(control, value)) state.params[control.name] = value;
-    } catch { /* a damaged field: keep the default */ }
+    const raw = fields.get(control.name);
+    let value = raw; // a choice may be written bare, as people type it: method=cem
+    try { value = JSON.parse(raw); } catch { /* not JSON: only a choice can take it */ }
+    if (valid(control, value)) state.params[control.name] = value; // else keep the default
   }
   if (fields.has("code")) {
     try { state.source = await unpackCode(fields.get("code")); } catch { /* keep the sim's own code */ }

@@ -41,7 +41,8 @@ async function init({ pyodide: indexURL, sims }) {
     return r.json();
   });
   bundle.catch(() => {}); // awaited below; a failure here must not go unhandled meanwhile
-  const wasmFailed = watchWasm();
+  useCompiledRuntime();
+  const wasmFailed = runtimeFailure();
   let py;
   try {
     const { loadPyodide } = await import(indexURL + "pyodide.mjs");
@@ -121,22 +122,29 @@ function preload(names) {
   }, 200);
 }
 
-// Pyodide instantiates its WebAssembly with instantiateStreaming: from the page's compiled
-// module when there is one. Pyodide logs a failed download or compile and then waits forever:
-// watch for it ourselves, so the learner sees an error and a Retry instead of an endless spinner.
-function watchWasm() {
+// Pyodide instantiates its WebAssembly with instantiateStreaming: let it start from the page's
+// compiled module when there is one.
+function useCompiledRuntime() {
+  const { instantiateStreaming } = WebAssembly;
+  WebAssembly.instantiateStreaming = async (source, imports) => {
+    const module = await runtime;
+    if (!module) return instantiateStreaming(source, imports);
+    return { module, instance: await WebAssembly.instantiate(module, imports) };
+  };
+}
+
+// Pyodide logs a failed download or compile of its WebAssembly and then waits forever: a
+// promise that rejects when that happens, so the learner sees an error and a Retry instead.
+function runtimeFailure() {
   return new Promise((_, reject) => {
     const failed = (error) => {
       reject(new Error(`the Python runtime (pyodide.asm.wasm) did not start: ${error.message || error}`));
       throw error;
     };
-    const { instantiate, instantiateStreaming } = WebAssembly;
-    WebAssembly.instantiate = (...args) => instantiate(...args).catch(failed);
-    WebAssembly.instantiateStreaming = async (source, imports) => {
-      const module = await runtime;
-      if (!module) return instantiateStreaming(source, imports).catch(failed);
-      return { module, instance: await WebAssembly.instantiate(module, imports) };
-    };
+    for (const name of ["instantiate", "instantiateStreaming"]) {
+      const original = WebAssembly[name];
+      WebAssembly[name] = (...args) => original(...args).catch(failed);
+    }
   });
 }
 
