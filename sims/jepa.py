@@ -86,9 +86,11 @@ def observe(rng, states, world, parts=("state", "distractors", "sensor")):
     # uniform draws with the spread of N(0, std²): four times cheaper than normal ones
     distractors = (rng.random((len(flat), DISTRACTORS)) - 0.5) * (DISTRACTOR_STD * np.sqrt(12))
     sensor = (rng.random((len(flat), OBS_DIM)) - 0.5) * (SENSOR_STD * np.sqrt(12))
-    obs = (("state" in parts) * (flat @ world["mixing"].T)
-           + ("distractors" in parts) * (distractors @ world["distractor_mixing"].T)
-           + ("sensor" in parts) * sensor)
+    obs = sensor if "sensor" in parts else np.zeros_like(sensor)
+    if "state" in parts:
+        obs += flat @ world["mixing"].T
+    if "distractors" in parts:
+        obs += distractors @ world["distractor_mixing"].T
     return obs.reshape(states.shape[:-1] + (OBS_DIM,))
 
 
@@ -96,33 +98,6 @@ def make_world(rng):
     return {"mixing": rng.normal(size=(OBS_DIM, STATE_DIM)) / np.sqrt(STATE_DIM),
             "distractor_mixing": rng.normal(size=(OBS_DIM, DISTRACTORS)) / np.sqrt(DISTRACTORS)}
 
-
-def make_data(rng):
-    """Training and held-out transitions; observations standardised with training statistics."""
-    world = make_world(rng)
-    states, actions = simulate_states(rng, TRAIN_TRAJECTORIES + TEST_TRAJECTORIES, LENGTH)
-    obs = observe(rng, states, world)
-    flat = obs[:TRAIN_TRAJECTORIES].reshape(-1, OBS_DIM)
-    mean, scale = flat.mean(0), flat.std(0)
-    obs = (obs - mean) / scale
-    out = {"world": world, "mean": mean, "scale": scale}
-    for part, rows in (("train", slice(0, TRAIN_TRAJECTORIES)),
-                       ("test", slice(TRAIN_TRAJECTORIES, None))):
-        out[part] = {"obs": obs[rows, :-1].reshape(-1, OBS_DIM),
-                     "action": actions[rows].reshape(-1, ACTION_DIM),
-                     "next": obs[rows, 1:].reshape(-1, OBS_DIM),
-                     "state": states[rows, :-1].reshape(-1, STATE_DIM)}
-    out["moments"] = moments(out["train"]), moments(out["test"])
-    out["state_spread"] = spread(out["moments"][1], linear_map(state=np.eye(STATE_DIM)))
-    # the training minibatches: one gather per step
-    out["batches"] = np.concatenate([out["train"][k] for k in ("obs", "action", "next")], 1)
-    out["track"] = out["test"]["obs"][:LENGTH], out["test"]["state"][:LENGTH]
-    return out
-
-
-# --- Measures -------------------------------------------------------------------------------
-# Every model here is linear, so each held-out sum of squares is a quadratic form in the data's
-# second moments, gathered once: a frame's evaluation is then a few small matrix products.
 
 # where each part of a transition w = [obs, action, next, 1, state] sits
 ROWS = {"obs": slice(0, OBS_DIM), "action": slice(OBS_DIM, OBS_DIM + ACTION_DIM),
@@ -133,11 +108,35 @@ MOMENT_DIM = ROWS["state"].stop
 ONE = ROWS["one"].start
 
 
-def moments(part):
-    """The second moments W^T W of a part's transitions, one w per row of W."""
-    w = np.concatenate([part["obs"], part["action"], part["next"], np.ones((len(part["obs"]), 1)),
-                        part["state"]], 1)
-    return w.T @ w
+def make_data(rng):
+    """Training and held-out transitions, one row each laid out as ROWS says, with their second
+    moments; observations standardised with training statistics."""
+    world = make_world(rng)
+    states, actions = simulate_states(rng, TRAIN_TRAJECTORIES + TEST_TRAJECTORIES, LENGTH)
+    obs = observe(rng, states, world)
+    flat = obs[:TRAIN_TRAJECTORIES].reshape(-1, OBS_DIM)
+    mean, scale = flat.mean(0), flat.std(0)
+    obs -= mean                                 # in place: fresh memory is slow to touch
+    obs /= scale
+    w = np.empty(actions.shape[:2] + (MOMENT_DIM,))
+    for part, values in (("obs", obs[:, :-1]), ("action", actions), ("next", obs[:, 1:]),
+                         ("one", 1), ("state", states[:, :-1])):
+        w[..., ROWS[part]] = values
+    out = {"world": world, "mean": mean, "scale": scale,
+           "transitions": w[:TRAIN_TRAJECTORIES].reshape(-1, MOMENT_DIM)}
+    test = w[TRAIN_TRAJECTORIES:].reshape(-1, MOMENT_DIM)
+    out["moments"] = out["transitions"].T @ out["transitions"], test.T @ test
+    for name, rows in (("train", out["transitions"]), ("test", test)):
+        out[name] = {part: rows[:, ROWS[part]] for part in ("obs", "action", "next", "state")}
+    out["state_spread"] = spread(out["moments"][1], linear_map(state=np.eye(STATE_DIM)))
+    out["track"] = out["test"]["obs"][:LENGTH], out["test"]["state"][:LENGTH]
+    return out
+
+
+# --- Measures -------------------------------------------------------------------------------
+# Every model here is linear, so each held-out sum of squares is a quadratic form in the data's
+# second moments, gathered once: a frame's evaluation is then a few small matrix products.
+
 
 
 def linear_map(**blocks):
@@ -260,9 +259,9 @@ def descend(model, grads):
         model[name] = model[name] + model["v_" + name]
 
 
-def train_step(jepa, generative, rng, batches, regularize):
+def train_step(jepa, generative, rng, transitions, regularize):
     """One minibatch step for both models on the same batch; returns their training losses."""
-    batch = batches[rng.integers(0, len(batches), BATCH)]
+    batch = transitions[rng.integers(0, len(transitions), BATCH)]
     o0, a, o1 = batch[:, ROWS["obs"]], batch[:, ROWS["action"]], batch[:, ROWS["next"]]
     prediction, penalty, grads = jepa_gradients(jepa, o0, a, o1, regularize)
     descend(jepa, grads)
@@ -302,7 +301,8 @@ def train(seed, regularize, steps=STEPS):
     rng = np.random.default_rng(seed)
     data = make_data(rng)
     jepa, generative = init_models(rng)
-    losses = [train_step(jepa, generative, rng, data["batches"], regularize) for _ in range(steps)]
+    losses = [train_step(jepa, generative, rng, data["transitions"], regularize)
+              for _ in range(steps)]
     prediction, penalty, gen_loss = np.mean(losses[-STEPS_PER_FRAME:], 0)
     return {**evaluate(jepa, generative, data), "jepa_loss": prediction, "penalty": penalty,
             "gen_loss": gen_loss, "jepa": jepa, "generative": generative, "data": data}
@@ -310,18 +310,22 @@ def train(seed, regularize, steps=STEPS):
 
 # --- Frames ---------------------------------------------------------------------------------
 
+LOSS_AXIS = [-4.5, 1.0]             # log10: the collapsed loss ends near 10^-3.4
+
+
 def _line(x, y):
     return np.stack([np.asarray(x, float), np.asarray(y, float)], -1)
 
 
 def _loss_panel(history, regularize):
     steps = history["step"][1:]          # no training loss before the first step
-    items = [{"line": _line(steps, np.log10(np.maximum(history["prediction"], 1e-6))),
+    floor = 10 ** LOSS_AXIS[0]
+    items = [{"line": _line(steps, np.log10(np.maximum(history["prediction"], floor))),
               "role": "imagined", "stroke": 2}]
     if regularize:
-        items.append({"line": _line(steps, np.log10(np.maximum(history["penalty"], 1e-6))),
+        items.append({"line": _line(steps, np.log10(np.maximum(history["penalty"], floor))),
                       "role": "ink", "stroke": 1.5, "dash": True})
-    return {"title": "JEPA training loss", "x": [0, STEPS], "y": [-6, 1.5],
+    return {"title": "JEPA training loss", "x": [0, STEPS], "y": LOSS_AXIS,
             "xlabel": "gradient step", "ylabel": "log₁₀ loss", "items": items}
 
 
@@ -359,7 +363,7 @@ def _track_panel(data, jepa, generative, ev):
     items += [{"text": f"JEPA R² {ev['jepa_probe']:.2f}", "at": [2, 2.6], "role": "imagined"},
               {"text": f"generative R² {ev['gen_probe']:.2f}", "at": [2, -2.7],
                "role": "samples"}]
-    return {"title": "Probe reads x from 4 numbers", "x": [0, len(t) - 1], "y": [-3, 3],
+    return {"title": "Probe: x from 4 numbers", "x": [0, len(t) - 1], "y": [-3, 3],
             "xlabel": "held-out frame", "ylabel": "x position", "items": items}
 
 
@@ -395,8 +399,8 @@ def simulate(params, seed):
     while step < STEPS:
         batch = min(STEPS_PER_FRAME, STEPS - step)
         prediction, penalty, _ = np.mean(
-            [train_step(jepa, generative, rng, data["batches"], regularize) for _ in range(batch)],
-            0)
+            [train_step(jepa, generative, rng, data["transitions"], regularize)
+             for _ in range(batch)], 0)
         step += batch
         ev = evaluate(jepa, generative, data)
         for key, value in (("step", step), ("error", ev["jepa_error"]),

@@ -101,7 +101,8 @@ def test_moment_based_evaluation_matches_direct_computation():
         return ((predicted - target) ** 2).sum() / ((target - target.mean(0)) ** 2).sum()
 
     z1 = test["next"] @ jepa["encoder"].T
-    assert ev["jepa_error"] == pytest.approx(error(sim.predict(jepa, test["obs"], test["action"]), z1))
+    assert ev["jepa_error"] == pytest.approx(
+        error(sim.predict(jepa, test["obs"], test["action"]), z1))
     assert ev["gen_error"] == pytest.approx(
         error(sim.predict(gen, test["obs"], test["action"]), test["next"]))
     assert ev["std"] == pytest.approx(z1.std(0))
