@@ -25,8 +25,7 @@ HOW = (
     "live in different spaces (64 observed numbers, 4 embedding numbers), so each is shown as a "
     "fraction of its own target's variance, and neither measures the other. What compares the "
     "two models is a linear probe (least squares on training frames, R² on held-out frames) "
-    "reading the true state from each model's 4 numbers. Every model is linear, so held-out "
-    "errors are computed exactly from the data's second moments."
+    "reading the true state from each model's 4 numbers."
 )
 CONTROLS = [toggle("regularize", "Variance / covariance regularisation", default=True)]
 
@@ -40,6 +39,7 @@ CODE_DIM = 4              # the bottleneck of both models
 DT = 0.1
 PUSH_STD = 0.1
 TRAIN_TRAJECTORIES, TEST_TRAJECTORIES, LENGTH, BURN_IN = 16, 8, 100, 20
+PROBE_FRAMES = 400        # training frames the probes are fitted on
 
 STEPS = 3000              # gradient steps in all
 STEPS_PER_FRAME = 4
@@ -99,18 +99,10 @@ def make_world(rng):
             "distractor_mixing": rng.normal(size=(OBS_DIM, DISTRACTORS)) / np.sqrt(DISTRACTORS)}
 
 
-# where each part of a transition w = [obs, action, next, 1, state] sits
-ROWS = {"obs": slice(0, OBS_DIM), "action": slice(OBS_DIM, OBS_DIM + ACTION_DIM),
-        "next": slice(OBS_DIM + ACTION_DIM, 2 * OBS_DIM + ACTION_DIM),
-        "one": slice(2 * OBS_DIM + ACTION_DIM, 2 * OBS_DIM + ACTION_DIM + 1),
-        "state": slice(2 * OBS_DIM + ACTION_DIM + 1, 2 * OBS_DIM + ACTION_DIM + 1 + STATE_DIM)}
-MOMENT_DIM = ROWS["state"].stop
-ONE = ROWS["one"].start
-
-
 def make_data(rng):
-    """Training and held-out transitions, one row each laid out as ROWS says, with their second
-    moments; observations standardised with training statistics."""
+    """Training transitions (one row [obs, action, next] each, to draw minibatches from), a
+    subset of training frames for the probes, and held-out trajectories; observations
+    standardised with training statistics."""
     world = make_world(rng)
     states, actions = simulate_states(rng, TRAIN_TRAJECTORIES + TEST_TRAJECTORIES, LENGTH)
     obs = observe(rng, states, world)
@@ -118,68 +110,54 @@ def make_data(rng):
     mean, scale = flat.mean(0), flat.std(0)
     obs -= mean                                 # in place: fresh memory is slow to touch
     obs /= scale
-    w = np.empty(actions.shape[:2] + (MOMENT_DIM,))
-    for part, values in (("obs", obs[:, :-1]), ("action", actions), ("next", obs[:, 1:]),
-                         ("one", 1), ("state", states[:, :-1])):
-        w[..., ROWS[part]] = values
-    out = {"world": world, "mean": mean, "scale": scale,
-           "transitions": w[:TRAIN_TRAJECTORIES].reshape(-1, MOMENT_DIM)}
-    test = w[TRAIN_TRAJECTORIES:].reshape(-1, MOMENT_DIM)
-    out["moments"] = out["transitions"].T @ out["transitions"], test.T @ test
-    for name, rows in (("train", out["transitions"]), ("test", test)):
-        out[name] = {part: rows[:, ROWS[part]] for part in ("obs", "action", "next", "state")}
-    out["state_spread"] = spread(out["moments"][1], linear_map(state=np.eye(STATE_DIM)))
-    out["track"] = out["test"]["obs"][:LENGTH], out["test"]["state"][:LENGTH]
-    return out
+    train = slice(0, TRAIN_TRAJECTORIES)
+    transitions = np.concatenate([obs[train, :-1], actions[train], obs[train, 1:]], -1)
+    pick = rng.choice(TRAIN_TRAJECTORIES * (LENGTH + 1), PROBE_FRAMES, replace=False)
+    test = slice(TRAIN_TRAJECTORIES, None)
+    return {"world": world, "mean": mean, "scale": scale,
+            "transitions": transitions.reshape(-1, 2 * OBS_DIM + ACTION_DIM),
+            "probe": {"obs": flat[pick], "state": states[train].reshape(-1, STATE_DIM)[pick]},
+            "test": {"frames": obs[test].reshape(-1, OBS_DIM),
+                     "actions": actions[test].reshape(-1, ACTION_DIM),
+                     "next": obs[test, 1:].reshape(-1, OBS_DIM),
+                     "states": states[test].reshape(-1, STATE_DIM)}}
+
+
+def split(batch):
+    """A batch of transition rows -> (obs, action, next)."""
+    return batch[:, :OBS_DIM], batch[:, OBS_DIM:OBS_DIM + ACTION_DIM], batch[:, -OBS_DIM:]
 
 
 # --- Measures -------------------------------------------------------------------------------
-# Every model here is linear, so each held-out sum of squares is a quadratic form in the data's
-# second moments, gathered once: a frame's evaluation is then a few small matrix products.
+# Each frame measures both models on held-out trajectories. Matrix products are slow in the
+# browser, so each held-out frame is encoded once per model and frame: its code serves as "now"
+# for one transition and as "next" for the one before.
 
-
-
-def linear_map(**blocks):
-    """The matrix K with which w @ K computes a linear function of a transition, from the
-    weights on each part (obs=..., action=..., next=..., state=...)."""
-    k = next(iter(blocks.values())).shape[-1]
-    out = np.zeros((MOMENT_DIM, k))
-    for part, block in blocks.items():
-        out[ROWS[part]] = block
-    return out
-
-
-def spread(m, k):
-    """Per column of w @ k: the sum of squares about its mean."""
-    n = m[ONE, ONE]
-    mean = m[ONE] @ k / n
-    return np.einsum("ij,ij->j", k, m @ k) - n * mean ** 2
-
-
-def normalized_error(m, residual, target):
-    """Mean squared error of a prediction (w @ residual = prediction - target) as a fraction of
-    its target's variance: 1 is what a constant guess, the target's mean, would score."""
-    return float(np.einsum("ij,ij->", residual, m @ residual) / spread(m, target).sum())
-
-
-def probe(encoder, data):
-    """A least-squares linear readout (with intercept) of the state from a model's code, fitted
-    on training frames. Returns its R² on held-out frames (mean over the state's components)
-    and its weights."""
-    train, test = data["moments"]
-    features = np.zeros((MOMENT_DIM, CODE_DIM + 1))       # the code, and a constant
-    features[ROWS["obs"], :CODE_DIM] = encoder.T
-    features[ONE, CODE_DIM] = 1
-    gram = features.T @ train @ features
-    weights = np.linalg.solve(gram + 1e-9 * np.trace(gram) * np.eye(len(gram)),
-                              features.T @ train[:, ROWS["state"]])
-    residual = features @ weights - linear_map(state=np.eye(STATE_DIM))
-    unexplained = np.einsum("ij,ij->j", residual, test @ residual)
-    return float(np.mean(1 - unexplained / data["state_spread"])), weights
+def normalized_error(predicted, target):
+    """Mean squared prediction error as a fraction of the target's variance: 1 is what a
+    constant guess, the target's mean, would score."""
+    return float(((predicted - target) ** 2).sum() / ((target - target.mean(0)) ** 2).sum())
 
 
 def with_constant(x):
-    return np.concatenate([x, np.ones((len(x), 1))], 1)
+    return np.concatenate([x, np.ones(x.shape[:-1] + (1,))], -1)
+
+
+def r2(readout, states):
+    """R² of a readout, averaged over the state's components."""
+    residual = ((readout - states) ** 2).sum(0)
+    return float(np.mean(1 - residual / ((states - states.mean(0)) ** 2).sum(0)))
+
+
+def probe(encoder, data, codes):
+    """A least-squares linear readout (with intercept) of the state from a model's code, fitted
+    on training frames. `codes` are the held-out frames' codes. Returns its R² on the held-out
+    frames and its weights."""
+    x = with_constant(data["probe"]["obs"] @ encoder.T)
+    gram = x.T @ x
+    weights = np.linalg.solve(gram + 1e-9 * np.trace(gram) * np.eye(len(gram)),
+                              x.T @ data["probe"]["state"])
+    return r2(codes @ weights[:-1] + weights[-1], data["test"]["states"]), weights
 
 
 # --- The two models -------------------------------------------------------------------------
@@ -261,8 +239,7 @@ def descend(model, grads):
 
 def train_step(jepa, generative, rng, transitions, regularize):
     """One minibatch step for both models on the same batch; returns their training losses."""
-    batch = transitions[rng.integers(0, len(transitions), BATCH)]
-    o0, a, o1 = batch[:, ROWS["obs"]], batch[:, ROWS["action"]], batch[:, ROWS["next"]]
+    o0, a, o1 = split(transitions[rng.integers(0, len(transitions), BATCH)])
     prediction, penalty, grads = jepa_gradients(jepa, o0, a, o1, regularize)
     descend(jepa, grads)
     loss, grads = generative_gradients(generative, o0, a, o1)
@@ -277,23 +254,27 @@ def predict(model, obs, action):
     return code @ model["decoder"].T if "decoder" in model else code
 
 
+# which held-out frames have a next one, and which are a next one
+HAS_NEXT = np.arange(TEST_TRAJECTORIES * (LENGTH + 1)) % (LENGTH + 1) < LENGTH
+IS_NEXT = np.roll(HAS_NEXT, 1)
+
+
 def evaluate(jepa, generative, data):
     """Held-out numbers: each model's prediction error in its own space, the JEPA's spread,
     both probes' R²."""
-    test = data["moments"][1]
-    enc, dec = jepa["encoder"], generative["decoder"]
-    target = linear_map(next=enc.T)
-    jepa_residual = linear_map(obs=enc.T @ jepa["predictor"].T, action=jepa["action"].T,
-                               next=-enc.T)
-    gen_residual = linear_map(obs=generative["encoder"].T @ generative["predictor"].T @ dec.T,
-                              action=generative["action"].T @ dec.T, next=-np.eye(OBS_DIM))
-    jepa_probe, jepa_weights = probe(enc, data)
-    gen_probe, gen_weights = probe(generative["encoder"], data)
-    return {"jepa_error": normalized_error(test, jepa_residual, target),
-            "gen_error": normalized_error(test, gen_residual, linear_map(next=np.eye(OBS_DIM))),
-            "std": np.sqrt(spread(test, target) / test[ONE, ONE]),
-            "jepa_probe": jepa_probe, "gen_probe": gen_probe,
-            "jepa_weights": jepa_weights, "gen_weights": gen_weights}
+    test = data["test"]
+    out = {}
+    for name, model in (("jepa", jepa), ("gen", generative)):
+        codes = test["frames"] @ model["encoder"].T
+        predicted = codes[HAS_NEXT] @ model["predictor"].T + test["actions"] @ model["action"].T
+        if name == "jepa":
+            target = codes[IS_NEXT]
+            out["std"] = target.std(0)
+        else:                                                   # decoded into 64 numbers
+            predicted, target = predicted @ model["decoder"].T, test["next"]
+        out[name + "_error"] = normalized_error(predicted, target)
+        out[name + "_probe"], out[name + "_weights"] = probe(model["encoder"], data, codes)
+    return out
 
 
 def train(seed, regularize, steps=STEPS):
@@ -353,7 +334,7 @@ def _spread_panel(std):
 
 def _track_panel(data, jepa, generative, ev):
     """Each probe's readout of x along one held-out trajectory, against the truth."""
-    obs, states = data["track"]
+    obs, states = data["test"]["frames"][:LENGTH + 1], data["test"]["states"][:LENGTH + 1]
     t = np.arange(len(states))
     items = [{"line": _line(t, states[:, 0]), "role": "real", "stroke": 2.5}]
     for model, weights, role in ((generative, ev["gen_weights"], "samples"),
