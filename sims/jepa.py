@@ -1,6 +1,7 @@
-"""JEPA vs generative prediction: a 2-D moving object hides among loud, unpredictable noise.
+"""JEPA vs generative prediction: a pushed 2-D object hides among loud, unpredictable distractors.
 
-A generative model predicts the next observation in full; a JEPA predicts in a learned embedding.
+Both models squeeze each observation into the same 4 numbers. The generative one is graded on
+the observation itself (reconstruct it, predict the next one); the JEPA only in its embedding.
 """
 
 import numpy as np
@@ -9,31 +10,41 @@ from sims.contract import toggle
 
 TITLE = "JEPA vs Generative Prediction"
 HOW = (
-    "A hidden object on a spring (state: 2-D position and velocity) is mixed linearly into 64 "
-    "observed numbers together with 60 channels of fresh random noise, which carry about 95 % "
-    "of the variance. The **generative** model predicts the whole next observation by least "
-    "squares. The **JEPA** learns a linear encoder to a 4-D embedding and a linear predictor "
-    "inside it, by gradient descent with momentum on the embedding prediction error plus "
-    "VICReg-style penalties that keep each dimension's spread near 1 and the dimensions "
-    "uncorrelated; switch **regularize** off and nothing stops the embedding from shrinking to "
-    "a point. A linear probe (least squares, R² on held-out frames) measures how well the "
-    "embedding, and for comparison a random 4-D projection, track the true state."
+    "A hidden object on a spring (state: 2-D position and velocity), pushed each step by a known "
+    "random action, is mixed linearly into 64 observed numbers together with 8 loud distractor "
+    "signals, fresh random values every frame, which carry about 90 % of the variance, and faint "
+    "sensor noise. Both models compress an observation to **4 numbers** with a linear encoder "
+    "(both start from the same random one) and predict the next step linearly from those 4 "
+    "numbers and the action; both train by gradient descent with momentum on the same "
+    "minibatches. The **generative** model decodes its code back into all 64 numbers and is "
+    "graded there: it must reconstruct the observation and predict the next one (a linear "
+    "autoencoder with latent dynamics). The **JEPA** has no decoder: it is graded on the distance "
+    "between its predicted and its actual next embedding, plus VICReg-style penalties that keep "
+    "each dimension's spread at 1 or more and the dimensions uncorrelated; switch **regularize** "
+    "off and nothing stops the embedding from shrinking to a point. The two prediction errors "
+    "live in different spaces (64 observed numbers, 4 embedding numbers), so each is shown as a "
+    "fraction of its own target's variance, and neither measures the other. What compares the "
+    "two models is a linear probe (least squares on training frames, R² on held-out frames) "
+    "reading the true state from each model's 4 numbers."
 )
 CONTROLS = [toggle("regularize", "Variance / covariance regularisation", default=True)]
 
 OBS_DIM = 64
 STATE_DIM = 4             # x, y, vx, vy
-NOISE_DIM = 60            # unpredictable distractor channels
-NOISE_STD = 3.0
-EMBED_DIM = 4
+ACTION_DIM = 2            # a push on the velocity
+DISTRACTORS = 8           # loud signals, fresh every frame: nothing can predict them
+DISTRACTOR_STD = 3.0
+SENSOR_STD = 0.1          # faint noise on every observed number
+CODE_DIM = 4              # the bottleneck of both models
 DT = 0.1
-KICK_STD = 0.05           # random kicks to the velocity each step
+PUSH_STD = 0.1
 TRAIN_TRAJECTORIES, TEST_TRAJECTORIES, LENGTH, BURN_IN = 16, 8, 100, 20
+PROBE_FRAMES = 400        # training frames the probes are fitted on
 
 STEPS = 3000              # gradient steps in all
 STEPS_PER_FRAME = 4
-BATCH = 256
-LEARNING_RATE = 0.015
+BATCH = 128
+LEARNING_RATE = 0.01
 MOMENTUM = 0.9
 WEIGHT_DECAY = 1e-3
 VAR_WEIGHT, COV_WEIGHT = 1.0, 1.0
@@ -43,103 +54,126 @@ TARGET_STD = 1.0
 # --- The world ------------------------------------------------------------------------------
 
 def spring_dynamics():
-    """Linear map of the state per step: a lightly damped 2-D spring."""
+    """Linear maps of the state and the action per step: a lightly damped 2-D spring."""
     a = np.eye(STATE_DIM)
     a[0, 2] = a[1, 3] = DT
     a[2, 0] = a[3, 1] = -DT
     a[2, 2] = a[3, 3] = 0.98
-    return a
+    b = np.zeros((STATE_DIM, ACTION_DIM))
+    b[2, 0] = b[3, 1] = 1.0
+    return a, b
 
 
 def simulate_states(rng, count, length):
-    """(count, length, 4) states: `count` trajectories after a burn-in, with small random kicks
-    to the velocity."""
-    a = spring_dynamics()
-    kicks = np.zeros((BURN_IN + length, count, STATE_DIM))
-    kicks[..., 2:] = rng.standard_normal((BURN_IN + length, count, 2)) * KICK_STD
+    """(count, length + 1, 4) states and (count, length, 2) actions after a burn-in."""
+    a, b = spring_dynamics()
+    pushes = rng.standard_normal((BURN_IN + length, count, ACTION_DIM)) * PUSH_STD
     s = rng.standard_normal((count, STATE_DIM))
-    out = np.empty((count, length, STATE_DIM))
-    for t in range(BURN_IN + length):
-        s = s @ a.T + kicks[t]
+    states = np.empty((count, length + 1, STATE_DIM))
+    for t in range(BURN_IN + length + 1):
         if t >= BURN_IN:
-            out[:, t - BURN_IN] = s
-    return out
+            states[:, t - BURN_IN] = s
+        if t < BURN_IN + length:
+            s = s @ a.T + pushes[t] @ b.T
+    return states, pushes[BURN_IN:].transpose(1, 0, 2)
 
 
-def observe(rng, states, mixing, noise_mixing):
-    """States -> observations: the state mixed in, plus fresh distractor noise every frame."""
+def observe(rng, states, world, parts=("state", "distractors", "sensor")):
+    """States -> observations: the state mixed in with fresh distractors and sensor noise.
+
+    `parts` keeps only some of the three sources (tests use it to see what each carries)."""
     flat = states.reshape(-1, STATE_DIM)        # 2-D matmuls: one BLAS call each
-    # uniform draws with the spread of N(0, NOISE_STD²): four times cheaper than normal ones,
-    # and the mixing below makes their sums nearly Gaussian anyway
-    noise = (rng.random((len(flat), NOISE_DIM)) - 0.5) * (NOISE_STD * np.sqrt(12))
-    obs = flat @ mixing.T + noise @ noise_mixing.T
+    # uniform draws with the spread of N(0, std²): four times cheaper than normal ones
+    distractors = (rng.random((len(flat), DISTRACTORS)) - 0.5) * (DISTRACTOR_STD * np.sqrt(12))
+    sensor = (rng.random((len(flat), OBS_DIM)) - 0.5) * (SENSOR_STD * np.sqrt(12))
+    obs = sensor if "sensor" in parts else np.zeros_like(sensor)
+    if "state" in parts:
+        obs += flat @ world["mixing"].T
+    if "distractors" in parts:
+        obs += distractors @ world["distractor_mixing"].T
     return obs.reshape(states.shape[:-1] + (OBS_DIM,))
 
 
+def make_world(rng):
+    return {"mixing": rng.normal(size=(OBS_DIM, STATE_DIM)) / np.sqrt(STATE_DIM),
+            "distractor_mixing": rng.normal(size=(OBS_DIM, DISTRACTORS)) / np.sqrt(DISTRACTORS)}
+
+
 def make_data(rng):
-    """Training and held-out transitions; observations standardised with training statistics."""
-    mixing = rng.normal(size=(OBS_DIM, STATE_DIM)) / np.sqrt(STATE_DIM)
-    noise_mixing = rng.normal(size=(OBS_DIM, NOISE_DIM)) / np.sqrt(NOISE_DIM)
-    states = simulate_states(rng, TRAIN_TRAJECTORIES + TEST_TRAJECTORIES, LENGTH)
-    obs = observe(rng, states, mixing, noise_mixing)
+    """Training transitions (one row [obs, action, next] each, to draw minibatches from), a
+    subset of training frames for the probes, and held-out trajectories; observations
+    standardised with training statistics."""
+    world = make_world(rng)
+    states, actions = simulate_states(rng, TRAIN_TRAJECTORIES + TEST_TRAJECTORIES, LENGTH)
+    obs = observe(rng, states, world)
     flat = obs[:TRAIN_TRAJECTORIES].reshape(-1, OBS_DIM)
-    obs = (obs - flat.mean(0)) / flat.std(0)
-    out = {}
-    for part, rows in (("train", slice(0, TRAIN_TRAJECTORIES)),
-                       ("test", slice(TRAIN_TRAJECTORIES, None))):
-        out[part] = {"obs": obs[rows, :-1].reshape(-1, OBS_DIM),
-                     "next": obs[rows, 1:].reshape(-1, OBS_DIM),
-                     "state": states[rows, :-1].reshape(-1, STATE_DIM)}
-    out["track"] = out["test"]["obs"][:LENGTH - 1], out["test"]["state"][:LENGTH - 1]
-    return out
+    mean, scale = flat.mean(0), flat.std(0)
+    obs -= mean                                 # in place: fresh memory is slow to touch
+    obs /= scale
+    train = slice(0, TRAIN_TRAJECTORIES)
+    transitions = np.concatenate([obs[train, :-1], actions[train], obs[train, 1:]], -1)
+    pick = rng.choice(TRAIN_TRAJECTORIES * (LENGTH + 1), PROBE_FRAMES, replace=False)
+    test = slice(TRAIN_TRAJECTORIES, None)
+    return {"world": world, "mean": mean, "scale": scale,
+            "transitions": transitions.reshape(-1, 2 * OBS_DIM + ACTION_DIM),
+            "probe": {"obs": flat[pick], "state": states[train].reshape(-1, STATE_DIM)[pick]},
+            "test": {"frames": obs[test].reshape(-1, OBS_DIM),
+                     "actions": actions[test].reshape(-1, ACTION_DIM),
+                     "next": obs[test, 1:].reshape(-1, OBS_DIM),
+                     "states": states[test].reshape(-1, STATE_DIM)}}
+
+
+def split(batch):
+    """A batch of transition rows -> (obs, action, next)."""
+    return batch[:, :OBS_DIM], batch[:, OBS_DIM:OBS_DIM + ACTION_DIM], batch[:, -OBS_DIM:]
 
 
 # --- Measures -------------------------------------------------------------------------------
+# Each frame measures both models on held-out trajectories. Matrix products are slow in the
+# browser, so each held-out frame is encoded once per model and frame: its code serves as "now"
+# for one transition and as "next" for the one before.
 
 def normalized_error(predicted, target):
-    """Mean squared prediction error as a fraction of the target's total variance."""
+    """Mean squared prediction error as a fraction of the target's variance: 1 is what a
+    constant guess, the target's mean, would score."""
     return float(((predicted - target) ** 2).sum() / ((target - target.mean(0)) ** 2).sum())
 
 
 def with_constant(x):
-    return np.concatenate([x, np.ones((len(x), 1))], 1)
-
-
-def fit_probe(features, states, ridge=1e-9):
-    """Least-squares linear readout (with intercept) of the state from a representation."""
-    x = with_constant(features)
-    gram = x.T @ x
-    return np.linalg.solve(gram + ridge * np.trace(gram) * np.eye(len(gram)), x.T @ states)
+    return np.concatenate([x, np.ones(x.shape[:-1] + (1,))], -1)
 
 
 def r2(readout, states):
     """R² of a readout, averaged over the state's components."""
     residual = ((readout - states) ** 2).sum(0)
-    spread = ((states - states.mean(0)) ** 2).sum(0)
-    return float(np.mean(1 - residual / spread))
+    return float(np.mean(1 - residual / ((states - states.mean(0)) ** 2).sum(0)))
 
 
-def probe(encode, data):
-    """Fit a linear probe on training frames' representations; R² on held-out frames.
-
-    `encode` maps observations to a representation. Returns (R², probe weights).
-    """
-    weights = fit_probe(encode(data["train"]["obs"]), data["train"]["state"])
-    readout = with_constant(encode(data["test"]["obs"])) @ weights
-    return r2(readout, data["test"]["state"]), weights
-
-
-def fit_generative(obs, nxt, ridge=1e-3):
-    """Least squares from the observation to the next one (64 x 64 weights)."""
-    return np.linalg.solve(obs.T @ obs + ridge * np.eye(OBS_DIM), obs.T @ nxt)
+def probe(encoder, data, codes):
+    """A least-squares linear readout (with intercept) of the state from a model's code, fitted
+    on training frames. `codes` are the held-out frames' codes. Returns its R² on the held-out
+    frames and its weights."""
+    x = with_constant(data["probe"]["obs"] @ encoder.T)
+    gram = x.T @ x
+    weights = np.linalg.solve(gram + 1e-9 * np.trace(gram) * np.eye(len(gram)),
+                              x.T @ data["probe"]["state"])
+    return r2(codes @ weights[:-1] + weights[-1], data["test"]["states"]), weights
 
 
-# --- The JEPA -------------------------------------------------------------------------------
+# --- The two models -------------------------------------------------------------------------
 
-def init_jepa(rng):
-    encoder = rng.normal(size=(EMBED_DIM, OBS_DIM)) / np.sqrt(OBS_DIM)
-    return {"encoder": encoder, "predictor": np.eye(EMBED_DIM),
-            "v_encoder": np.zeros_like(encoder), "v_predictor": np.zeros((EMBED_DIM,) * 2)}
+def init_models(rng):
+    """Both start from the same random encoder; the generative one also has a decoder."""
+    encoder = rng.normal(size=(CODE_DIM, OBS_DIM)) / np.sqrt(OBS_DIM)
+    jepa = {"encoder": encoder, "predictor": np.eye(CODE_DIM),
+            "action": np.zeros((CODE_DIM, ACTION_DIM))}
+    generative = {"encoder": encoder.copy(), "predictor": np.eye(CODE_DIM),
+                  "action": np.zeros((CODE_DIM, ACTION_DIM)),
+                  "decoder": rng.normal(size=(OBS_DIM, CODE_DIM)) / np.sqrt(CODE_DIM)}
+    for model in (jepa, generative):
+        for name in list(model):
+            model["v_" + name] = np.zeros_like(model[name])
+    return jepa, generative
 
 
 def vicreg_penalty(z):
@@ -156,71 +190,109 @@ def vicreg_penalty(z):
     return VAR_WEIGHT * variance + COV_WEIGHT * covariance, grad
 
 
-def loss_and_gradients(encoder, predictor, o0, o1, regularize):
-    """Loss = mean |P E o_t - E o_{t+1}|^2 (+ penalties on both embeddings) and its gradients.
+def jepa_gradients(model, o0, a, o1, regularize):
+    """Loss = mean |P E o_t + B a_t - E o_{t+1}|^2 (+ penalties on both embeddings).
 
     Gradients flow through both branches, as in VICReg, so without the penalties shrinking the
-    encoder is always downhill. Returns (prediction loss, penalty, d_encoder, d_predictor).
+    encoder is always downhill. Returns (prediction loss, penalty, gradients by parameter).
     """
+    enc, pred = model["encoder"], model["predictor"]
     n = len(o0)
-    z0, z1 = o0 @ encoder.T, o1 @ encoder.T
-    residual = z0 @ predictor.T - z1
+    z0, z1 = o0 @ enc.T, o1 @ enc.T
+    residual = z0 @ pred.T + a @ model["action"].T - z1
     prediction = (residual ** 2).sum() / n
     d_res = 2 * residual / n
-    d_z0, d_z1 = d_res @ predictor, -d_res
+    d_z0, d_z1 = d_res @ pred, -d_res
     penalty = 0.0
     if regularize:
         p0, g0 = vicreg_penalty(z0)
         p1, g1 = vicreg_penalty(z1)
         penalty = p0 + p1
         d_z0, d_z1 = d_z0 + g0, d_z1 + g1
-    return prediction, penalty, d_z0.T @ o0 + d_z1.T @ o1, d_res.T @ z0
+    return prediction, penalty, {"encoder": d_z0.T @ o0 + d_z1.T @ o1,
+                                 "predictor": d_res.T @ z0, "action": d_res.T @ a}
 
 
-def train_step(model, rng, train, regularize):
-    """One minibatch step of gradient descent with momentum (and a little weight decay on the
-    encoder); returns (prediction loss, penalty) on the batch."""
-    idx = rng.integers(0, len(train["obs"]), BATCH)
-    prediction, penalty, d_enc, d_pred = loss_and_gradients(
-        model["encoder"], model["predictor"], train["obs"][idx], train["next"][idx], regularize)
-    d_enc = d_enc + WEIGHT_DECAY * model["encoder"]
-    for name, grad in (("encoder", d_enc), ("predictor", d_pred)):
+def generative_gradients(model, o0, a, o1):
+    """Loss = mean over the 64 numbers of |D z_t - o_t|^2 + |D (P z_t + B a_t) - o_{t+1}|^2,
+    with z_t = E o_t. Returns (loss, gradients by parameter)."""
+    enc, pred, dec = model["encoder"], model["predictor"], model["decoder"]
+    scale = 2 / (len(o0) * OBS_DIM)
+    z = o0 @ enc.T
+    z_next = z @ pred.T + a @ model["action"].T
+    r_now, r_next = z @ dec.T - o0, z_next @ dec.T - o1
+    loss = ((r_now ** 2).sum() + (r_next ** 2).sum()) * scale / 2
+    d_now, d_next = r_now * scale, r_next * scale
+    d_z_next = d_next @ dec
+    d_z = d_now @ dec + d_z_next @ pred
+    return loss, {"encoder": d_z.T @ o0, "predictor": d_z_next.T @ z,
+                  "action": d_z_next.T @ a, "decoder": d_now.T @ z + d_next.T @ z_next}
+
+
+def descend(model, grads):
+    """One step of gradient descent with momentum, with a little weight decay on the encoder."""
+    grads["encoder"] = grads["encoder"] + WEIGHT_DECAY * model["encoder"]
+    for name, grad in grads.items():
         model["v_" + name] = MOMENTUM * model["v_" + name] - LEARNING_RATE * grad
         model[name] = model[name] + model["v_" + name]
-    return prediction, penalty
 
 
-def evaluate(model, data):
-    """Held-out numbers: JEPA prediction error (normalised), embedding std, probe R²."""
-    enc, pred = model["encoder"], model["predictor"]
-    z0, z1 = data["test"]["obs"] @ enc.T, data["test"]["next"] @ enc.T
-    score, weights = probe(lambda obs: obs @ enc.T, data)
-    return {"error": normalized_error(z0 @ pred.T, z1), "std": z1.std(0), "probe": score,
-            "probe_weights": weights}
+def train_step(jepa, generative, rng, transitions, regularize):
+    """One minibatch step for both models on the same batch; returns their training losses."""
+    o0, a, o1 = split(transitions[rng.integers(0, len(transitions), BATCH)])
+    prediction, penalty, grads = jepa_gradients(jepa, o0, a, o1, regularize)
+    descend(jepa, grads)
+    loss, grads = generative_gradients(generative, o0, a, o1)
+    descend(generative, grads)
+    return prediction, penalty, loss
 
 
-def baselines(rng, data):
-    """Generative model error and a same-size random projection's probe R²."""
-    train, test = data["train"], data["test"]
-    g = fit_generative(train["obs"], train["next"])
-    projection = rng.normal(size=(OBS_DIM, EMBED_DIM))
-    score, weights = probe(lambda obs: obs @ projection, data)
-    return {"generative_error": normalized_error(test["obs"] @ g, test["next"]),
-            "projection": projection, "random_probe": score, "random_weights": weights}
+def predict(model, obs, action):
+    """The next step as each model predicts it: the JEPA's 4-D embedding, the generative
+    model's 64 observed numbers."""
+    code = obs @ model["encoder"].T @ model["predictor"].T + action @ model["action"].T
+    return code @ model["decoder"].T if "decoder" in model else code
+
+
+# which held-out frames have a next one, and which are a next one
+HAS_NEXT = np.arange(TEST_TRAJECTORIES * (LENGTH + 1)) % (LENGTH + 1) < LENGTH
+IS_NEXT = np.roll(HAS_NEXT, 1)
+
+
+def evaluate(jepa, generative, data):
+    """Held-out numbers: each model's prediction error in its own space, the JEPA's spread,
+    both probes' R²."""
+    test = data["test"]
+    out = {}
+    for name, model in (("jepa", jepa), ("gen", generative)):
+        codes = test["frames"] @ model["encoder"].T
+        predicted = codes[HAS_NEXT] @ model["predictor"].T + test["actions"] @ model["action"].T
+        if name == "jepa":
+            target = codes[IS_NEXT]
+            out["std"] = target.std(0)
+        else:                                                   # decoded into 64 numbers
+            predicted, target = predicted @ model["decoder"].T, test["next"]
+        out[name + "_error"] = normalized_error(predicted, target)
+        out[name + "_probe"], out[name + "_weights"] = probe(model["encoder"], data, codes)
+    return out
 
 
 def train(seed, regularize, steps=STEPS):
-    """The sim's whole run without frames: data, baselines, JEPA training, final evaluation."""
+    """The sim's run without its frames: the same random draws, the final numbers."""
     rng = np.random.default_rng(seed)
     data = make_data(rng)
-    model = init_jepa(rng)
-    base = baselines(rng, data)      # same order of random draws as the sim
-    for _ in range(steps):
-        train_step(model, rng, data["train"], regularize)
-    return {**base, **evaluate(model, data), "model": model}
+    jepa, generative = init_models(rng)
+    losses = [train_step(jepa, generative, rng, data["transitions"], regularize)
+              for _ in range(steps)]
+    prediction, penalty, gen_loss = np.mean(losses[-STEPS_PER_FRAME:], 0)
+    return {**evaluate(jepa, generative, data), "jepa_loss": prediction, "penalty": penalty,
+            "gen_loss": gen_loss, "jepa": jepa, "generative": generative, "data": data}
 
 
 # --- Frames ---------------------------------------------------------------------------------
+
+LOSS_AXIS = [-4.5, 1.0]             # log10: the collapsed loss ends near 10^-3.4
+
 
 def _line(x, y):
     return np.stack([np.asarray(x, float), np.asarray(y, float)], -1)
@@ -228,93 +300,91 @@ def _line(x, y):
 
 def _loss_panel(history, regularize):
     steps = history["step"][1:]          # no training loss before the first step
-    items = [{"line": _line(steps, np.log10(np.maximum(history["prediction"], 1e-6))),
+    floor = 10 ** LOSS_AXIS[0]
+    items = [{"line": _line(steps, np.log10(np.maximum(history["prediction"], floor))),
               "role": "imagined", "stroke": 2}]
     if regularize:
-        items.append({"line": _line(steps, np.log10(np.maximum(history["penalty"], 1e-6))),
+        items.append({"line": _line(steps, np.log10(np.maximum(history["penalty"], floor))),
                       "role": "ink", "stroke": 1.5, "dash": True})
-    return {"title": "JEPA training loss", "x": [0, STEPS], "y": [-6, 1.5],
+    return {"title": "JEPA training loss", "x": [0, STEPS], "y": LOSS_AXIS,
             "xlabel": "gradient step", "ylabel": "log₁₀ loss", "items": items}
 
 
-def _error_panel(history, base):
-    items = [{"line": _line(history["step"], np.minimum(history["error"], 1.5)),
-              "role": "imagined", "stroke": 2}]
-    if base:
-        items.insert(0, {"line": _line([0, STEPS], [base["generative_error"]] * 2),
-                         "role": "samples", "stroke": 2, "dash": True})
-    return {"title": "Prediction error on held-out frames", "x": [0, STEPS], "y": [0, 1.5],
-            "xlabel": "gradient step", "ylabel": "error / target variance", "items": items}
+def _error_panel(history):
+    return {"title": "JEPA held-out error", "x": [0, STEPS], "y": [0, 1.5],
+            "xlabel": "gradient step", "ylabel": "÷ embedding variance",
+            "items": [{"line": _line([0, STEPS], [1, 1]), "role": "muted", "dash": True},
+                      {"line": _line(history["step"], np.minimum(history["error"], 1.5)),
+                       "role": "imagined", "stroke": 2}]}
 
 
 def _spread_panel(std):
-    dims = np.arange(1, EMBED_DIM + 1)
+    dims = np.arange(1, CODE_DIM + 1)
     shown = np.minimum(std, 2)
     labels = [{"text": f"{v:.3f}" if v < 0.1 else f"{v:.2f}", "at": [d, h + 0.05],
                "align": "center"} for d, v, h in zip(dims, std, shown)]
-    return {"title": "Embedding spread (std per dimension)", "x": [0.4, EMBED_DIM + 0.6],
+    return {"title": "JEPA embedding spread", "x": [0.4, CODE_DIM + 0.6],
             "y": [0, 2.2], "xlabel": "embedding dimension", "ylabel": "std",
             "items": [
-                {"line": _line([0.4, EMBED_DIM + 0.6], [TARGET_STD] * 2), "role": "muted",
+                {"line": _line([0.4, CODE_DIM + 0.6], [TARGET_STD] * 2), "role": "muted",
                  "dash": True},
                 {"bars": _line(dims, shown), "role": "imagined", "width": 0.6},
             ] + labels}
 
 
-def _track_panel(data, model, ev, base):
-    """The probes' readout of x along one held-out trajectory, against the truth."""
-    obs, states = data["track"]
+def _track_panel(data, jepa, generative, ev):
+    """Each probe's readout of x along one held-out trajectory, against the truth."""
+    obs, states = data["test"]["frames"][:LENGTH + 1], data["test"]["states"][:LENGTH + 1]
     t = np.arange(len(states))
-    jepa_x = with_constant(obs @ model["encoder"].T) @ ev["probe_weights"][:, 0]
-    items = [{"line": _line(t, states[:, 0]), "role": "real", "stroke": 2.5},
-             {"line": _line(t, np.clip(jepa_x, -3, 3)), "role": "imagined", "stroke": 2}]
-    title = f"Linear probe reads x: R² {ev['probe']:.2f} JEPA"
-    if base:
-        random_x = with_constant(obs @ base["projection"]) @ base["random_weights"][:, 0]
-        items.insert(0, {"line": _line(t, np.clip(random_x, -3, 3)), "role": "samples",
-                         "stroke": 1.5})
-        title += f", {base['random_probe']:.2f} random projection"
-    return {"title": title, "x": [0, len(t) - 1], "y": [-3, 3], "xlabel": "held-out frame",
-            "ylabel": "x position", "items": items}
+    items = [{"line": _line(t, states[:, 0]), "role": "real", "stroke": 2.5}]
+    for model, weights, role in ((generative, ev["gen_weights"], "samples"),
+                                 (jepa, ev["jepa_weights"], "imagined")):
+        x = with_constant(obs @ model["encoder"].T) @ weights[:, 0]
+        items.append({"line": _line(t, np.clip(x, -3, 3)), "role": role, "stroke": 2})
+    items += [{"text": f"JEPA R² {ev['jepa_probe']:.2f}", "at": [2, 2.6], "role": "imagined"},
+              {"text": f"generative R² {ev['gen_probe']:.2f}", "at": [2, -2.7],
+               "role": "samples"}]
+    return {"title": "Probe: x from 4 numbers", "x": [0, len(t) - 1], "y": [-3, 3],
+            "xlabel": "held-out frame", "ylabel": "x position", "items": items}
 
 
-def _frame(data, base, model, ev, history, regularize):
-    legend = [["real", "true object state"], ["imagined", "JEPA"],
-              ["samples", "generative model / random projection"], ["muted", "target spread"]]
+def _frame(data, jepa, generative, ev, history, regularize):
+    legend = [["real", "true state"], ["imagined", "JEPA"],
+              ["samples", "generative model"], ["muted", "std 1; error of a constant guess"]]
     if regularize:
         legend.append(["ink", "variance + covariance penalty"])
-    summary = (f"step {history['step'][-1]} of {STEPS}: JEPA error {ev['error']:.2f} of target "
-               f"variance, embedding std {ev['std'].mean():.3f}, probe R² {ev['probe']:.2f}")
-    if base:
-        summary += (f"; generative error {base['generative_error']:.2f}, random projection "
-                    f"probe R² {base['random_probe']:.2f}")
+    loss = f"JEPA training loss {history['prediction'][-1]:.0e}, " if history["prediction"] else ""
+    summary = (f"step {history['step'][-1]} of {STEPS}: probe R² from 4 numbers, JEPA "
+               f"{ev['jepa_probe']:.2f}, generative {ev['gen_probe']:.2f}; held-out prediction "
+               f"error, JEPA {ev['jepa_error']:.2f} of its embedding's variance, generative "
+               f"{ev['gen_error']:.2f} of the observation's; {loss}embedding std "
+               f"{ev['std'].mean():.3f}")
     return {
-        "panels": [_loss_panel(history, regularize), _error_panel(history, base),
-                   _spread_panel(ev["std"]), _track_panel(data, model, ev, base)],
+        "panels": [_loss_panel(history, regularize), _error_panel(history),
+                   _spread_panel(ev["std"]), _track_panel(data, jepa, generative, ev)],
         "legend": legend,
         "summary": summary,
     }
 
 
 def simulate(params, seed):
-    """The data and the untrained JEPA; then the baselines; then a few steps per frame."""
+    """The data and the untrained models; then a few training steps of both per frame."""
     regularize = bool(params["regularize"])
     rng = np.random.default_rng(seed)
     data = make_data(rng)
-    model = init_jepa(rng)
-    ev = evaluate(model, data)
-    history = {"step": [0], "error": [ev["error"]], "prediction": [], "penalty": []}
-    yield _frame(data, None, model, ev, history, regularize)
-    base = baselines(rng, data)          # in a frame of its own: keeps every frame quick
-    yield _frame(data, base, model, ev, history, regularize)
+    jepa, generative = init_models(rng)
+    ev = evaluate(jepa, generative, data)
+    history = {"step": [0], "error": [ev["jepa_error"]], "prediction": [], "penalty": []}
+    yield _frame(data, jepa, generative, ev, history, regularize)
     step = 0
     while step < STEPS:
         batch = min(STEPS_PER_FRAME, STEPS - step)
-        prediction, penalty = np.mean(
-            [train_step(model, rng, data["train"], regularize) for _ in range(batch)], 0)
+        prediction, penalty, _ = np.mean(
+            [train_step(jepa, generative, rng, data["transitions"], regularize)
+             for _ in range(batch)], 0)
         step += batch
-        ev = evaluate(model, data)
-        for key, value in (("step", step), ("error", ev["error"]),
+        ev = evaluate(jepa, generative, data)
+        for key, value in (("step", step), ("error", ev["jepa_error"]),
                            ("prediction", prediction), ("penalty", penalty)):
             history[key].append(value)
-        yield _frame(data, base, model, ev, history, regularize)
+        yield _frame(data, jepa, generative, ev, history, regularize)
