@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from bench import browser, floor, report, server, synthetic  # noqa: E402
-from builder import pyodide, site  # noqa: E402
+from builder import site  # noqa: E402
+from builder.runtime import pyodide  # noqa: E402
 
 
 def main(argv=None):

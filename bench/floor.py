@@ -8,7 +8,7 @@ each step ends; `done` is the time from navigation start to a numpy result.
 import json
 import shutil
 
-from builder import pyodide
+from builder.runtime import pyodide
 
 PAGE = """<!DOCTYPE html>
 <html lang="en">

@@ -9,7 +9,8 @@ import shutil
 import time
 from pathlib import Path
 
-from builder import pyodide, site
+from builder import site
+from builder.runtime import pyodide
 
 ROOT = Path(__file__).resolve().parent.parent
 SIMS = ("ball", "sample_efficiency", "latent", "dreamer", "jepa", "video", "planning",

@@ -13,7 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import course as course_model
-from . import fonts, pyodide
+from .runtime import fonts, pyodide
 from .blocks import Block
 from .errors import BuildError, CourseError, Problem
 

@@ -6,8 +6,8 @@ import zipfile
 
 import pytest
 
-from builder import pyodide
-from builder.npm import AssetError
+from builder.runtime import pyodide
+from builder.runtime.npm import AssetError
 
 
 def test_a_wheel_comes_from_the_first_source_with_the_right_sha256(tmp_path, monkeypatch):

@@ -137,7 +137,7 @@ def test_a_broken_sim_module_names_the_sim_and_its_error(course_dir):
 
 
 def test_a_failed_build_leaves_the_previous_site(course_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr("builder.pyodide.install", lambda out: (out / "pyodide").mkdir())
+    monkeypatch.setattr("builder.runtime.pyodide.install", lambda out: (out / "pyodide").mkdir())
     root = course_dir({"01-one.md": FRONT + "Hello.\n"})
     out = tmp_path / "out"
     site.build(root, out)
@@ -155,9 +155,9 @@ def test_an_interrupted_build_leaves_the_previous_site(course_dir, tmp_path, mon
 
     root = course_dir({"01-one.md": FRONT + "Hello.\n"})
     out = tmp_path / "out"
-    monkeypatch.setattr("builder.pyodide.install", lambda out: (out / "pyodide").mkdir())
+    monkeypatch.setattr("builder.runtime.pyodide.install", lambda out: (out / "pyodide").mkdir())
     site.build(root, out)
-    monkeypatch.setattr("builder.pyodide.install", crash)
+    monkeypatch.setattr("builder.runtime.pyodide.install", crash)
     with pytest.raises(KeyboardInterrupt):
         site.build(root, out)
     assert (out / "one.html").is_file()

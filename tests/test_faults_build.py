@@ -22,7 +22,8 @@ TIME_LIMIT = 10  # seconds; a real chapter builds in well under one
 BUILD = """
 import sys
 from pathlib import Path
-from builder import pyodide, site
+from builder import site
+from builder.runtime import pyodide
 from builder.errors import BuildError
 pyodide.install = lambda out: (out / "pyodide").mkdir()  # the runtime is not what is tested
 try:

@@ -17,7 +17,8 @@ from collections import deque
 
 import pytest
 
-from builder import course, pyodide
+from builder import course
+from builder.runtime import pyodide
 from conftest import ROOT, QuietHandler
 
 CHAPTERS = course.gather(ROOT).chapters

@@ -22,7 +22,7 @@ def chapter_body(html):
 
 @pytest.mark.parametrize("case", sorted(p.stem for p in GOLDEN.glob("*.md")))
 def test_golden(case, course_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr("builder.pyodide.install", lambda out: (out / "pyodide").mkdir())
+    monkeypatch.setattr("builder.runtime.pyodide.install", lambda out: (out / "pyodide").mkdir())
     source = FRONT.format(title=case, order=1) + (GOLDEN / f"{case}.md").read_text(encoding="utf-8")
     root = course_dir({"01-one.md": source, "02-two.md": TARGET})
     site.build(root, tmp_path / "out")
@@ -35,7 +35,7 @@ def test_golden(case, course_dir, tmp_path, monkeypatch):
 
 def test_hostile_content_is_inert(course_dir, tmp_path, monkeypatch):
     """Author HTML and template syntax come out as literal text, never as markup or values."""
-    monkeypatch.setattr("builder.pyodide.install", lambda out: (out / "pyodide").mkdir())
+    monkeypatch.setattr("builder.runtime.pyodide.install", lambda out: (out / "pyodide").mkdir())
     source = FRONT.format(title="H", order=1) + (GOLDEN / "hostile.md").read_text(encoding="utf-8")
     site.build(course_dir({"01-one.md": source}), tmp_path / "out")
     body = chapter_body((tmp_path / "out" / "one.html").read_text(encoding="utf-8"))

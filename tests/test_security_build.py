@@ -24,7 +24,7 @@ FIRST = FRONT.count("\n") + 1  # the line right after the front matter
 
 @pytest.fixture(autouse=True)
 def no_runtime(monkeypatch):
-    monkeypatch.setattr("builder.pyodide.install", lambda out: (out / "pyodide").mkdir())
+    monkeypatch.setattr("builder.runtime.pyodide.install", lambda out: (out / "pyodide").mkdir())
 
 
 def problems_of(root):
@@ -178,7 +178,8 @@ def test_any_text_in_math_stays_text(text):
 BUILD = """
 import sys
 from pathlib import Path
-from builder import pyodide, site
+from builder import site
+from builder.runtime import pyodide
 from builder.errors import BuildError
 pyodide.install = lambda out: (out / "pyodide").mkdir()
 try:

@@ -26,7 +26,7 @@ def build(course_dir, tmp_path, monkeypatch):
         (out / "pyodide").mkdir()
         for name, data in runtime.items():
             (out / "pyodide" / name).write_bytes(data)
-    monkeypatch.setattr("builder.pyodide.install", install)
+    monkeypatch.setattr("builder.runtime.pyodide.install", install)
     root = course_dir({"01-one.md": CHAPTER.format(text="First words.")})
 
     def build(text="First words.", wasm=b"one"):

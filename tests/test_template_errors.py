@@ -32,7 +32,7 @@ def break_template(root, name, old, new):
     ("{{ page.title }}", "{{ page.titel }}", "UndefinedError: "),
 ])
 def test_a_template_mistake_names_its_file_line_and_page(course, tmp_path, monkeypatch, old, new, message):
-    monkeypatch.setattr("builder.pyodide.install", lambda out: (out / "pyodide").mkdir())
+    monkeypatch.setattr("builder.runtime.pyodide.install", lambda out: (out / "pyodide").mkdir())
     line = break_template(course, "chapter.html", old, new)
     with pytest.raises(BuildError) as caught:
         site.build(course, tmp_path / "out")

@@ -7,7 +7,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from .errors import CourseError
+from ..errors import CourseError
 
 
 class AssetError(CourseError):
