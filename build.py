@@ -37,7 +37,7 @@ def main(argv=None):
     new_chapter = new_kinds.add_parser("chapter", help="chapters/NN-slug.md after the last chapter")
     new_chapter.add_argument("title")
     new_chapter.add_argument("--sim", help="the sim to embed (default: the first registered)")
-    new_sim = new_kinds.add_parser("sim", help="sims/NAME.py, tests/test_sim_NAME.py, registered")
+    new_sim = new_kinds.add_parser("sim", help="sims/NAME.py, tests/sims/test_sim_NAME.py, registered")
     new_sim.add_argument("name")
     args = parser.parse_args(argv)
     try:

@@ -56,11 +56,11 @@ def registry_block(text):
 
 
 def new_sim(root, name):
-    """Create sims/NAME.py and tests/test_sim_NAME.py, and register NAME; returns both paths."""
+    """Create sims/NAME.py and tests/sims/test_sim_NAME.py, and register NAME; returns both paths."""
     root = Path(root)
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or name in ("contract", "runner"):
         raise ScaffoldError(f"'{name}' is not allowed: use lowercase letters, digits and _")
-    module, test = root / "sims" / f"{name}.py", root / "tests" / f"test_sim_{name}.py"
+    module, test = root / "sims" / f"{name}.py", root / "tests" / "sims" / f"test_sim_{name}.py"
     if module.exists() or name in registered_sims(root):
         raise ScaffoldError(f"a sim named '{name}' exists already")
     title = name.replace("_", " ").capitalize()

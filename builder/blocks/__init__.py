@@ -2,7 +2,7 @@
 
 A block module defines `BLOCK`, a `Block` subclass with its `kind`, its fields, `read` (parse
 and validate its lines) and `text` (what search indexes); its page is `templates/blocks/KIND.html`
-and its golden pair `tests/golden/KIND.md` and `.html`. Adding a module adds the kind.
+and its golden pair `tests/builder/golden/KIND.md` and `.html`. Adding a module adds the kind.
 """
 
 import importlib

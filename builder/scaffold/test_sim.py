@@ -2,7 +2,7 @@
 learner what the sim shows, at the settings it names, over several seeds, with a margin.
 
 The contract (controls, frames, determinism, extreme values) is checked for every registered
-sim by tests/test_sims_contract.py: nothing to repeat here.
+sim by tests/sims/test_sims_contract.py: nothing to repeat here.
 """
 
 import re

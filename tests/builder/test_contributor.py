@@ -34,7 +34,7 @@ def test_new_chapter_and_sim_are_checked_built_and_work_in_the_browser(repo, bro
     assert len(chapter) == 1
     checked = run(repo, "build.py", "check")
     assert checked.returncode == 0, checked.stderr
-    tested = run(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_sim_orbit.py")
+    tested = run(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/sims/test_sim_orbit.py")
     assert tested.returncode == 0, tested.stdout + tested.stderr
     built = run(repo, "build.py", "build")
     assert built.returncode == 0, built.stderr

@@ -1,4 +1,4 @@
-"""Golden Markdown -> HTML cases, one per block type: tests/golden/NAME.md renders to NAME.html.
+"""Golden Markdown -> HTML cases, one per block type: tests/builder/golden/NAME.md renders to NAME.html.
 
 Set UPDATE_GOLDENS=1 to rewrite the .html files after a deliberate change, then review the diff.
 """

@@ -52,8 +52,8 @@ def test_a_new_block_kind_needs_one_module_one_template_and_one_golden_pair(tmp_
     (repo / "chapters" / "01-asides.md").write_text(CHAPTER)
     (repo / "builder" / "blocks" / "aside.py").write_text(MODULE)
     (repo / "templates" / "blocks" / "aside.html").write_text(TEMPLATE)
-    (repo / "tests" / "golden" / "aside.md").write_text(GOLDEN_MD)
-    (repo / "tests" / "golden" / "aside.html").write_text(GOLDEN_HTML)
+    (repo / "tests" / "builder" / "golden" / "aside.md").write_text(GOLDEN_MD)
+    (repo / "tests" / "builder" / "golden" / "aside.html").write_text(GOLDEN_HTML)
 
     run = lambda *args: subprocess.run([sys.executable, *args], cwd=repo, capture_output=True, text=True, timeout=600)
     built = run("build.py", "build")
@@ -62,7 +62,7 @@ def test_a_new_block_kind_needs_one_module_one_template_and_one_golden_pair(tmp_
     assert '<aside class="quiet" id="aside-1"><p>Zebras</p><p>Stripes are <em>quiet</em>.</p></aside>' in page
     index = json.loads((repo / "_site" / "search-index.json").read_text())
     assert any("Zebras" in entry["text"] and "Stripes are quiet" in entry["text"] for entry in index)
-    golden = run("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_golden.py", "-k", "aside")
+    golden = run("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/builder/test_golden.py", "-k", "aside")
     assert golden.returncode == 0 and "1 passed" in golden.stdout, golden.stdout + golden.stderr
 
     (repo / "chapters" / "01-asides.md").write_text(CHAPTER.replace("::: aside Zebras", "::: asid Zebras"))

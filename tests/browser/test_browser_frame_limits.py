@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from test_frame_limits import HOSTILE, hostile_source
+from hostile import HOSTILE, hostile_source
 
 pytestmark = pytest.mark.browser
 READY = 120_000

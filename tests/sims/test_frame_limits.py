@@ -1,6 +1,6 @@
 """Frames that would freeze or crash the learner's page are refused by the runner, which returns
 the sim's error instead; real sims' frames pass, and checking them costs a fraction of a
-millisecond. static/js/render.js checks the same limits (tests/test_browser_frame_limits.py).
+millisecond. static/js/render.js checks the same limits (tests/browser/test_browser_frame_limits.py).
 """
 
 import importlib
@@ -13,37 +13,8 @@ import pytest
 import sims
 from conftest import ROOT
 from sims import contract, runner
+from hostile import HOSTILE, hostile_source
 from simkit import frames
-
-# Each hostile frame, as the learner's edited code could yield it (first frame of the sim).
-HOSTILE = {
-    # The old tick loop stepped 1e-16 at a time: the page froze for over a minute.
-    "tiny_range": '{"panels": [dict(PANEL, x=[1, 1.0000000000000002])]}',
-    "huge_range": '{"panels": [dict(PANEL, y=[-1e308, 1e308])]}',
-    "nan_range": '{"panels": [dict(PANEL, y=[0, float("nan")])]}',  # JSON.parse refuses NaN
-    "nan_option": '{"panels": [dict(PANEL, items=[{"line": np.zeros((2, 2)), "alpha": float("nan")}])]}',
-    "long_title": '{"panels": [dict(PANEL, title="word " * 6000)]}',
-    "long_summary": '{"panels": [PANEL], "summary": "s" * 30000}',
-    # A 20000 x 20000 view of one number: no memory until something copies it.
-    "huge_image": '{"panels": [dict(PANEL, items=[{"image": np.broadcast_to(np.float32(0.5), (20000, 20000))}])]}',
-    "many_panels": '{"panels": [PANEL] * 100_000}',
-    "many_items": '{"panels": [dict(PANEL, items=[{"text": "t", "at": [0.5, 0.5]}] * 100_000)]}',
-    "many_points": '{"panels": [dict(PANEL, items=[{"points": np.broadcast_to(np.float32(0.5), (10**7, 2))}])]}',
-    "tall_panel": '{"panels": [dict(PANEL, aspect=1e6)]}',
-}
-SOURCE = '''import numpy as np
-
-PANEL = {"title": "A panel", "x": [0, 1], "y": [0, 1], "items": []}
-
-
-def simulate(params, seed):
-    yield %s
-'''
-
-
-def hostile_source(payload):
-    return SOURCE % HOSTILE[payload]
-
 
 @pytest.mark.parametrize("payload", HOSTILE)
 def test_runner_returns_an_error_frame_for_a_hostile_frame(payload):
