@@ -48,7 +48,7 @@ class Config:
     intro: str = DEFAULTS["intro"]
     note: str = DEFAULTS["note"]
     footer: str = DEFAULTS["footer"]
-    chapters: tuple = DEFAULTS["chapters"]
+    chapters: tuple | None = DEFAULTS["chapters"]
     url: str = DEFAULTS["url"]  # the site's public address, for links that must be absolute
     repository: str = DEFAULTS["repository"]  # e.g. https://github.com/you/course
     branch: str = DEFAULTS["branch"]
