@@ -1,12 +1,13 @@
 """Gather the whole course into one data model, checking what needs every chapter at once."""
 
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from markupsafe import Markup
 
 from . import chapters as chapter_reader
+from . import config as course_config
 from . import markup, simreg
 from .errors import BuildError, Collector, Problem, did_you_mean
 
@@ -14,8 +15,9 @@ from .errors import BuildError, Collector, Problem, did_you_mean
 @dataclass
 class Course:
     root: Path
-    chapters: list
+    chapters: list  # in reading order, as course.toml lists them or by front matter order
     sims: dict  # name -> SimInfo, for the sims the chapters embed
+    config: course_config.Config = field(default_factory=course_config.Config)
 
     def neighbours(self, chapter):
         """(previous, next) chapters of chapter, None at the ends."""
@@ -25,12 +27,19 @@ class Course:
 
 
 def gather(root, run_sims=False):
-    """Read and validate every chapter and sim; raise BuildError listing every problem."""
+    """Read and validate course.toml, every chapter it includes and their sims; raise
+    BuildError listing every problem."""
     root = Path(root)
     files = sorted((root / "chapters").glob("*.md"))
     registry = simreg.load_registry(root)
-    chapter_files = {f.name: chapter_reader.slug_of(f) for f in files}
-    problems, chapters = [], []
+    slugs = {f: chapter_reader.slug_of(f) for f in files}
+    config, problems = course_config.read(root, list(slugs.values()))
+    listed = config.chapters
+    if listed is not None:
+        files = [f for f in files if slugs[f] in listed]
+    # A chapter left out has no page: a link to it is an error (None), not a broken link.
+    chapter_files = {f.name: (slug if f in files else None) for f, slug in slugs.items()}
+    chapters = []
     if not files:
         problems.append(Problem("chapters", 0, "no chapters found: add chapters/00-title.md"))
     for f in files:
@@ -41,11 +50,23 @@ def gather(root, run_sims=False):
             chapters.append(chapter)
     problems += check_unique(chapters, "slug") + check_unique(chapters, "order")
     problems += check_anchors(chapters, root)
+    config, found = course_config.render(config, root, chapter_files, {c.slug: c for c in chapters})
+    problems += found
     sims, sim_problems = load_sims(root, chapters, registry.NAMES, run_sims)
     problems += sim_problems
     if problems:
         raise BuildError(problems)
-    return Course(root, sorted(chapters, key=lambda c: c.order), sims)
+    return Course(root, in_order(chapters, listed), sims, config)
+
+
+def in_order(chapters, listed):
+    """By front matter order; or in course.toml's order, numbered on from the lowest order."""
+    by_order = sorted(chapters, key=lambda c: c.order)
+    if listed is None:
+        return by_order
+    first = by_order[0].order
+    ordered = sorted(chapters, key=lambda c: listed.index(c.slug))
+    return [replace(c, order=first + n) for n, c in enumerate(ordered)]
 
 
 def check_unique(chapters, attribute):

@@ -125,7 +125,7 @@ class Links:
     """What a chapter links to, for checks that need the whole course."""
 
     def __init__(self, chapter_files, report, folder=None):
-        self.chapter_files = chapter_files  # "03-dreamer.md" -> "dreamer"
+        self.chapter_files = chapter_files  # "03-dreamer.md" -> "dreamer" (None: left out)
         self.report = report  # report(needle, message)
         self.folder = folder  # chapters/, where images must stay
         self.anchors = []  # (needle, slug or None for this page, anchor)
@@ -154,6 +154,11 @@ class Links:
             self.report(url, f"link to unknown chapter '{target}'{hint}")
             return "#"
         slug = self.chapter_files[target]
+        if slug is None:  # in chapters/, but course.toml leaves it out, so it has no page
+            slug = re.sub(r"^\d+-", "", PurePosixPath(target).stem)
+            self.report(url, f"link to '{target}', which course.toml leaves out of the course: "
+                             f"add '{slug}' to its 'chapters' list, or remove the link")
+            return "#"
         if anchor:
             self.anchors.append((url, slug, anchor))
         return f"{slug}.html" + (f"#{anchor}" if anchor else "")

@@ -18,6 +18,7 @@ from pathlib import Path
 import watchfiles
 
 WATCHED = ("chapters", "sims", "templates", "static")
+CONFIG = "course.toml"
 CLIENT = Path(__file__).with_name("livereload.js")
 
 
@@ -48,7 +49,8 @@ def rebuild(root, out, events):
 
 def watch(root, out, events):
     """Rebuild after every batch of saves (watchfiles skips editors' temporary files and caches)."""
-    for _changes in watchfiles.watch(*(root / d for d in WATCHED)):
+    paths = [root / d for d in WATCHED] + [p for p in [root / CONFIG] if p.is_file()]
+    for _changes in watchfiles.watch(*paths):
         rebuild(root, out, events)
 
 
