@@ -49,7 +49,7 @@ TODAY = {
 
 @pytest.fixture(autouse=True)
 def no_runtime(monkeypatch):
-    monkeypatch.setattr("builder.pyodide.install", lambda out: (out / "pyodide").mkdir())
+    monkeypatch.setattr("builder.runtime.pyodide.install", lambda out: (out / "pyodide").mkdir())
 
 
 def make(course_dir, toml=None, chapters=CHAPTERS):

@@ -13,7 +13,7 @@ import pytest
 import sims
 from conftest import ROOT
 from sims import contract, runner
-from hostile import HOSTILE, hostile_source
+from hostile import HOSTILE, SOURCE, hostile_source
 from simkit import frames
 
 @pytest.mark.parametrize("payload", HOSTILE)
