@@ -17,13 +17,14 @@ HOW = (
     "the next frame is a weighted sum of its 5×5 neighbourhood in the current and the previous "
     "frame plus a constant (51 weights shared by all pixels). The 10 filters are fitted by "
     "least squares on 192 frames of video in which the square was pushed at random (each push "
-    "about equally often, never into a wall), each frame paired with the push that followed it, and the output is clipped to [0, 1]. Nothing tells "
-    "the model that the push moves the square and not the discs: the fitted filters show it. "
-    "To look further ahead the model is rolled out **autoregressively**, each predicted frame "
-    "becoming the next input. A linear filter cannot tell which way each disc is heading, so "
-    "least squares averages the possible motions: every step adds a little blur and drift, and "
-    "the rollout compounds them until the discs have faded into a blur; after that the pixel "
-    "error grows more slowly, because it cannot exceed what a blank prediction would score."
+    "about equally often, never into a wall), each frame paired with the push that followed "
+    "it, and the output is clipped to [0, 1]. Nothing tells the model that the push moves the "
+    "square and not the discs: the fitted filters show it. To look further ahead the model is "
+    "rolled out **autoregressively**, each predicted frame becoming the next input. A linear "
+    "filter cannot tell which way each disc is heading, so least squares averages the possible "
+    "motions: every step adds a little blur and drift, and the rollout compounds them until the "
+    "discs have faded into a blur; after that the pixel error grows more slowly, because it "
+    "cannot exceed what a blank prediction would score."
 )
 ACTIONS = (("none", "no push", (0, 0)), ("left", "left", (-1, 0)), ("right", "right", (1, 0)),
            ("up", "up", (0, -1)), ("down", "down", (0, 1)))
@@ -60,15 +61,16 @@ def action_index(name):
 
 # --- The true world -------------------------------------------------------------------------
 
-def disc_paths(rng, frames):
-    """(frames, 2, 2) disc positions: constant speed, bouncing off the walls.
+def disc_paths(rng, frames, inset=0.0):
+    """(frames, 2, 2) disc positions: constant speed, bouncing off the walls; they start at
+    least `inset` pixels from where they would bounce.
 
     Bouncing in a box is straight motion folded back by a triangle wave, so all frames come at
     once without a loop over time.
     """
     margin = _MARGIN[1:, None]
     span = SIZE - 2 * margin
-    start = rng.uniform(0, span, (2, 2))
+    start = rng.uniform(inset, span - inset, (2, 2))
     angle = rng.uniform(0, 2 * np.pi, 2)
     vel = rng.uniform(*SPEED, 2)[:, None] * np.stack([np.cos(angle), np.sin(angle)], -1)
     free = start + vel * np.arange(frames)[:, None, None]
@@ -127,10 +129,11 @@ def training_world(rng):
 
 def scene(rng, push, horizon):
     """A fresh scene with the square at rest in the middle for two frames, then pushed `push`
-    (an action index) for `horizon` frames: paths (horizon + 2, 3, 2) and the actions."""
+    (an action index) for `horizon` frames: paths (horizon + 2, 3, 2) and the actions. The
+    discs start 3 pixels or more from a bounce, so that the first steps show a typical case."""
     actions = np.array([0] + [push] * horizon)
     square = square_path([SIZE / 2, SIZE / 2], actions)
-    return np.concatenate([square[:, None], disc_paths(rng, horizon + 2)], 1), actions
+    return np.concatenate([square[:, None], disc_paths(rng, horizon + 2, inset=3.0)], 1), actions
 
 
 # --- The model: least-squares local filters, one per layer and action ------------------------

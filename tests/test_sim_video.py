@@ -136,9 +136,9 @@ def test_ch5_claim_the_rollout_blurs_while_the_world_stays_sharp(runs):
 
 
 def test_ch5_claim_changing_the_push_changes_only_the_square(runs):
-    # "the predicted square goes the new way with the true one; the discs are predicted much as
-    # before": learned, since every layer has a filter of its own for every push (fitted on
-    # different frames, so the discs' filters differ a little).
+    # "the predicted square goes the new way with the true one, while the predicted discs
+    # change much less": learned, since every layer has a filter of its own for every push
+    # (fitted on different frames, so the discs' filters differ a little).
     for s in range(len(SEEDS)):
         for push, (_, _, direction) in zip(PUSHES, sim.ACTIONS):
             r = runs[push][s]
@@ -152,7 +152,7 @@ def test_ch5_claim_changing_the_push_changes_only_the_square(runs):
             square_change = np.abs(other[:, -1, 0] - ref[:, -1, 0]).mean()
             disc_change = np.abs(other[:, -1, 1] - ref[:, -1, 1]).mean()
             ratios.append(disc_change / square_change)
-        assert max(ratios) < 0.4 and np.mean(ratios) < 0.25
+        assert max(ratios) < 0.45 and np.mean(ratios) < 0.3
 
 
 def test_ch5_claim_the_rollout_is_much_closer_to_its_own_push_future_than_another(runs):
