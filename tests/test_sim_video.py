@@ -60,7 +60,8 @@ def test_world_frames_are_images_and_shapes_stay_inside():
 
 def test_the_push_moves_the_square_its_way_and_the_walls_stop_it():
     moves = np.diff(sim.square_path([16, 16], [2] * 5 + [3] * 5 + [0] * 3), axis=0)
-    assert np.allclose(moves[:5], [sim.PUSH_SPEED, 0]) and np.allclose(moves[5:10], [0, -sim.PUSH_SPEED])
+    assert np.allclose(moves[:5], [sim.PUSH_SPEED, 0])      # right
+    assert np.allclose(moves[5:10], [0, -sim.PUSH_SPEED])   # up: rows count down the frame
     assert np.allclose(moves[10:], 0)
     stuck = sim.square_path([16, 16], [1] * 40)
     assert stuck[-1, 0] == pytest.approx(sim._MARGIN[0])
