@@ -345,8 +345,10 @@ def simulate(params, seed):
                         f"seen, one-step error {errors.mean():.3f}"),
         }
 
-    predicted = compose(rollout(weights, video[0], video[1], actions[1:]))
+    layers = rollout(weights, video[0], video[1], actions[1:])
+    predicted = compose(layers)
     errors = frame_errors(predicted, true)
+    square, discs = frame_errors(layers, video[2:]).T   # each layer's own error
     labels = [f"t+{h + 1}" for h in range(horizon)]
     title = "No push" if push == 0 else f"Push {push_label}"
     for step in range(1, horizon + 1):
@@ -359,8 +361,10 @@ def simulate(params, seed):
             ],
             "legend": LEGEND,
             "summary": (f"{push_label}, step {step} of {horizon}: RMS pixel error "
-                        f"{errors[step - 1]:.3f}, {added:+.3f} on this step (step 1: "
-                        f"{errors[0]:.3f}; repeating the last true frame: {copy[step - 1]:.3f})"),
+                        f"{errors[step - 1]:.3f} ({added:+.3f} on this step; step 1: "
+                        f"{errors[0]:.3f}), square {square[step - 1]:.3f}, discs "
+                        f"{discs[step - 1]:.3f}; repeating the last true frame: "
+                        f"{copy[step - 1]:.3f}"),
         }
         for _ in range(FRAMES_PER_STEP):
             yield frame

@@ -120,6 +120,7 @@ def test_ch5_claim_at_16_the_pushed_square_is_tracked_and_the_discs_blur_away(ru
         for r in runs[push]:
             layer_error = sim.frame_errors(r["predicted"][:, -1], r["true"][:, -1]).mean(0)
             blank = sim.frame_errors(0, r["true"][:, -1]).mean(0)
+            assert layer_error[1] > 3 * layer_error[0]   # as the summary reports them
             square, discs = layer_error / blank   # error relative to a blank layer
             assert square < 0.2 and discs > 0.75 and discs > 3 * square
             off = np.linalg.norm(square_centre(r["predicted"][:, -1])
@@ -192,13 +193,17 @@ def test_ch5_claim_compounding_comes_from_feeding_predictions_back(runs):
         assert abs(teacher[..., -1].mean() - teacher[..., 0].mean()) < 0.01
 
 
-def test_ch5_summary_carries_the_error_its_step_increase_and_the_baseline():
-    # The Try-it compares the error, what each step adds, and the baseline: the summary has
-    # them, and they are the rollout's own numbers (evaluate's first scene is the sim's scene).
+def test_ch5_summary_carries_the_numbers_the_try_it_compares():
+    # The Try-it compares the square with the discs, the error, what each step adds, and the
+    # baseline: the summary has them, and they are the rollout's own numbers (evaluate's first
+    # scene is the sim's scene).
     for seed in SEEDS:
         summary = frames(sim, seed=seed, horizon=16)[-1]["summary"]
         r = sim.evaluate(seed, "right", starts=1)
         model, copy = r["model"][0], r["copy"][0]
-        assert summary == (f"right, step 16 of 16: RMS pixel error {model[-1]:.3f}, "
-                           f"{model[-1] - model[-2]:+.3f} on this step (step 1: {model[0]:.3f}; "
-                           f"repeating the last true frame: {copy[-1]:.3f})")
+        square, discs = sim.frame_errors(r["predicted"][0, -1], r["true"][0, -1])
+        assert summary == (f"right, step 16 of 16: RMS pixel error {model[-1]:.3f} "
+                           f"({model[-1] - model[-2]:+.3f} on this step; step 1: {model[0]:.3f}), "
+                           f"square {square:.3f}, discs {discs:.3f}; "
+                           f"repeating the last true frame: {copy[-1]:.3f}")
+        assert discs > 3 * square     # as the summary shows it, too
