@@ -115,10 +115,15 @@ class Watched:
 
 
 @pytest.fixture
-def watched_page(browser):
+def context(browser):
+    """A desktop-sized browser context that may reach this machine only."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
         ("http://127.0.0.1", "data:", "blob:")) else route.abort())
-    page = context.new_page()
-    yield Watched(page)
+    yield context
     context.close()
+
+
+@pytest.fixture
+def watched_page(context):
+    yield Watched(context.new_page())

@@ -88,15 +88,6 @@ def fault_site(tmp_path_factory):
     server.shutdown()
 
 
-@pytest.fixture
-def context(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-        ("http://127.0.0.1", "data:", "blob:")) else route.abort())
-    yield context
-    context.close()
-
-
 def status(page, sim):
     return page.inner_text(f"{sim} .sim-status")
 

@@ -50,15 +50,6 @@ def origin(built_site, tmp_path_factory):
         server.shutdown()
 
 
-@pytest.fixture
-def context(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-        ("http://127.0.0.1", "data:", "blob:")) else route.abort())
-    yield context
-    context.close()
-
-
 def watch(page):
     problems = []
     page.on("pageerror", lambda error: problems.append(str(error)))

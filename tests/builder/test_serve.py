@@ -70,26 +70,27 @@ def test_serve_rebuilds_reloads_and_reports_errors(server):
     assert "Imagining the Future, Again" in urllib.request.urlopen(url + "imagining-the-future.html").read().decode()
 
 
-@pytest.mark.browser
-def test_the_open_page_shows_a_build_error_then_reloads_when_fixed(server, browser):
-    repo, url = server
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.goto(url + "imagining-the-future.html")
-        page.wait_for_function("() => document.readyState === 'complete'")
-        page.wait_for_timeout(500)  # the event stream is open
-        chapter = repo / "chapters" / "00-imagining-the-future.md"
-        good = chapter.read_text()
-        chapter.write_text(good.replace("::: sim ball", "::: sim bal", 1))
-        overlay = page.wait_for_selector("#build-error", timeout=30_000)
-        assert "unknown sim 'bal' (did you mean 'ball'?)" in overlay.text_content()
-        chapter.write_text(good.replace("Imagining the Future", "Imagining Again", 1))
-        page.wait_for_function("() => document.title.startsWith('Imagining Again')", timeout=30_000)
-        assert page.query_selector("#build-error") is None
-    finally:
-        context.close()
+def open_served(context, url):
+    """A page of the served course, its event stream open."""
+    page = context.new_page()
+    page.goto(url + "imagining-the-future.html")
+    page.wait_for_function("() => document.readyState === 'complete'")
+    page.wait_for_timeout(500)
+    return page
 
+
+@pytest.mark.browser
+def test_the_open_page_shows_a_build_error_then_reloads_when_fixed(server, context):
+    repo, url = server
+    page = open_served(context, url)
+    chapter = repo / "chapters" / "00-imagining-the-future.md"
+    good = chapter.read_text()
+    chapter.write_text(good.replace("::: sim ball", "::: sim bal", 1))
+    overlay = page.wait_for_selector("#build-error", timeout=30_000)
+    assert "unknown sim 'bal' (did you mean 'ball'?)" in overlay.text_content()
+    chapter.write_text(good.replace("Imagining the Future", "Imagining Again", 1))
+    page.wait_for_function("() => document.title.startsWith('Imagining Again')", timeout=30_000)
+    assert page.query_selector("#build-error") is None
 
 def settles(outcomes, url, page, text):
     """The first good rebuild after which page holds text (a save may take more than one)."""
@@ -123,22 +124,15 @@ def test_a_sim_scaffolded_while_serving_can_be_embedded_at_once(server):
 
 
 @pytest.mark.browser
-def test_a_template_typo_shows_in_the_overlay_and_the_next_save_recovers(server, browser):
+def test_a_template_typo_shows_in_the_overlay_and_the_next_save_recovers(server, context):
     repo, url = server
     template = repo / "templates" / "chapter.html"
     good = template.read_text()
     line = good[:good.index("{{ page.title }}")].count("\n") + 1
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.goto(url + "imagining-the-future.html")
-        page.wait_for_function("() => document.readyState === 'complete'")
-        page.wait_for_timeout(500)  # the event stream is open
-        template.write_text(good.replace("{{ page.title }}", "{{ page.titel }}", 1))
-        overlay = page.wait_for_selector("#build-error", timeout=60_000)
-        assert f"templates/chapter.html:{line}: UndefinedError" in overlay.text_content()
-        template.write_text(good.replace("<article", "<article data-saved-again", 1))
-        page.wait_for_selector("article[data-saved-again]", timeout=60_000)
-        assert page.query_selector("#build-error") is None
-    finally:
-        context.close()
+    page = open_served(context, url)
+    template.write_text(good.replace("{{ page.title }}", "{{ page.titel }}", 1))
+    overlay = page.wait_for_selector("#build-error", timeout=60_000)
+    assert f"templates/chapter.html:{line}: UndefinedError" in overlay.text_content()
+    template.write_text(good.replace("<article", "<article data-saved-again", 1))
+    page.wait_for_selector("article[data-saved-again]", timeout=60_000)
+    assert page.query_selector("#build-error") is None
