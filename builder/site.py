@@ -13,6 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import course as course_model
+from . import simreg
 from .runtime import fonts, pyodide
 from .blocks import Block
 from .errors import BuildError, CourseError, Problem
@@ -86,7 +87,7 @@ def render_pages(course, cdn, version):
     env = environment(course.root)
     page = None
     try:
-        context = {"course": course, "config": page_config(cdn), "version": version,
+        context = {"course": course, "config": page_config(cdn, simreg.contract().for_pages()), "version": version,
                    "cdn": cdn, "menu": chapter_menu(env, course)}
         rendered = [("index.html", env.get_template("index.html").render(context, page=None))]
         for page in course.chapters:
@@ -163,10 +164,11 @@ def with_unit(value, unit):
     return f"{value}{unit}" if not unit or not unit[0].isalpha() else f"{value} {unit}"
 
 
-def page_config(cdn):
+def page_config(cdn, contract):
     """What the browser runtime needs to know, given to it as JSON in every page."""
     return {"pyodide": pyodide.CDN_URL if cdn else "pyodide/", "sims": "sims/bundle.json",
-            "worker": "static/js/worker.js", "search": "search-index.json", "offline": "sw.js"}
+            "worker": "static/js/worker.js", "search": "search-index.json", "offline": "sw.js",
+            "contract": contract}
 
 
 def search_index(course):

@@ -67,6 +67,7 @@ GEOMETRY = {
     "text": str,
 }
 BUTTON_ACTIONS = ("reseed", "reset")
+CONTROL_KINDS = ("slider", "toggle", "choice", "button", "canvas_click", "playback")
 
 
 # --- Controls --------------------------------------------------------------------------------
@@ -113,7 +114,7 @@ def validate_controls(controls):
     names = set()
     for c in controls:
         kind, name = c.get("kind"), c.get("name")
-        if kind not in ("slider", "toggle", "choice", "button", "canvas_click", "playback"):
+        if kind not in CONTROL_KINDS:
             raise ValueError(f"control {name!r}: unknown kind {kind!r}")
         if not name or not str(name).isidentifier():
             raise ValueError(f"control {name!r}: the name must be a Python identifier")
@@ -134,7 +135,7 @@ def validate_controls(controls):
 
 # What one frame may hold. Beyond these a frame could freeze the learner's page (a title
 # measured letter by letter, a canvas miles high, millions of points), so the runner refuses
-# it with an error instead. static/js/render.js checks the same limits (LIMITS there).
+# it with an error instead. The page checks the same limits again (see for_pages).
 LIMITS = {
     "panels": 12,           # panels per frame
     "items": 300,           # items in all panels together
@@ -296,3 +297,11 @@ def pack(frame):
                          "(in a range, an option or a position): JSON has neither") from None
     _at_most(len(text), "spec", "the frame's JSON has {} characters")
     return text, data
+
+
+def for_pages():
+    """This contract as the page's runtime reads it (static/js/contract.js), from the config
+    JSON the builder puts in every page: defined here once, checked on both sides."""
+    return {"roles": list(ROLES), "limits": LIMITS, "controls": list(CONTROL_KINDS),
+            "buttons": list(BUTTON_ACTIONS),
+            "geometry": {kind: list(shape) if isinstance(shape, tuple) else None for kind, shape in GEOMETRY.items()}}

@@ -1,7 +1,7 @@
 // The one renderer for every sim: draws a frame (panels of items, see sims/contract.py) on a
 // high-DPI canvas with the shared palette read from CSS custom properties.
+import { GEOMETRY, LIMITS, ROLES } from "./contract.js";
 
-const ROLES = ["real", "imagined", "reward", "best", "samples", "uncertainty", "ink", "muted"];
 const MIN_PANEL_WIDTH = 240;
 
 export function palette(element) {
@@ -37,15 +37,8 @@ export function prepare(canvas, colors) {
   whenIdle(next);
 }
 
-// What one frame may hold: the same limits as LIMITS in sims/contract.py, checked again here
-// before anything is drawn, so that no frame can freeze the page.
-export const LIMITS = {
-  panels: 12, items: 300, label: 100, summary: 400, legend: 12, image: 512 * 512, values: 250000,
-  spec: 200000, span: 1e-9, aspect: [0.1, 4], weight: [0.1, 10],
-};
-const GEOMETRY = { line: [0, 2], lines: [0, 0, 2], points: [0, 2], band: [0, 3], bars: [0, 2],
-  circle: [0, 3], rect: [0, 4], arrow: [0, 4], image: null, text: null };
-
+// A frame is checked against the contract's LIMITS here too, before anything is drawn, so that
+// no frame can freeze the page.
 class FrameError extends Error {}
 const refuse = (message) => { throw new FrameError(message); };
 
@@ -144,7 +137,7 @@ function checkItem(item, where) {
     if (item.extent !== undefined && !finite(item.extent, 4)) refuse(`${where}: extent must be four finite numbers`);
   } else {
     const want = GEOMETRY[kind];
-    if (shape.length !== want.length || want.some((d, i) => d && d !== shape[i])) refuse(`${where}: ${kind} must have shape (${want.map((d) => d || "N")})`);
+    if (shape.length !== want.length || want.some((d, i) => d !== null && d !== shape[i])) refuse(`${where}: ${kind} must have shape (${want.map((d) => d ?? "N")})`);
   }
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) refuse(`${where}: ${kind} holds NaN or infinity`);
   return data.length;

@@ -1,17 +1,16 @@
 """Frames that would freeze or crash the learner's page are refused by the runner, which returns
 the sim's error instead; real sims' frames pass, and checking them costs a fraction of a
-millisecond. static/js/render.js checks the same limits (tests/browser/test_browser_frame_limits.py).
+millisecond. The page checks the same limits (tests/browser/test_browser_frame_limits.py), read
+from its config (tests/builder/test_contract_on_pages.py).
 """
 
 import importlib
 import json
-import re
 import time
 
 import pytest
 
 import sims
-from conftest import ROOT
 from sims import contract, runner
 from hostile import HOSTILE, SOURCE, hostile_source
 from simkit import frames
@@ -59,15 +58,6 @@ def test_checking_a_real_frame_costs_well_under_a_millisecond():
             contract.validate_frame(frame)
         best = min(best, (time.perf_counter() - began) / len(shown))
     assert best < 0.5e-3, f"{best * 1e3:.3f} ms per frame"
-
-
-def test_render_js_checks_the_same_limits():
-    source = (ROOT / "static" / "js" / "render.js").read_text(encoding="utf-8")
-    block = re.search(r"export const LIMITS = \{(.*?)\};", source, re.S).group(1)
-    js = {key: value for key, value in re.findall(r"(\w+): ([^,\[]+|\[[^\]]*\])", block)}
-    assert set(js) == set(contract.LIMITS)
-    for key, value in contract.LIMITS.items():
-        assert eval(js[key].strip()) == value, key  # numbers and [lo, hi] pairs only
 
 
 def test_validation_names_the_part_that_breaks_the_limits():
