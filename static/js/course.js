@@ -9,6 +9,7 @@ import { initEditor } from "./editor.js";
 import { bindShare, readShared } from "./share.js";
 import { initProgressTools, showProgress } from "./progress.js";
 import { initSearch } from "./search.js";
+import { QUIZ_ANSWERED, SIM_INTERACT, SIM_READY } from "./events.js";
 
 const config = JSON.parse(document.getElementById("course-config").textContent);
 document.documentElement.classList.add("js");
@@ -41,12 +42,12 @@ const FROM_FILE = "This code came from an imported progress file. Read it, then 
 let python = null;
 const chapterSlug = () => document.querySelector("article.chapter")?.dataset.chapter;
 
-document.addEventListener("quiz:answered", (event) => {
+document.addEventListener(QUIZ_ANSWERED, (event) => {
   const slug = chapterSlug();
   if (slug && event.target.dataset.state === "correct") store.mark(slug, "quiz");
   showProgress(store);
 });
-document.addEventListener("sim:interact", () => chapterSlug() && store.mark(chapterSlug(), "sim"));
+document.addEventListener(SIM_INTERACT, () => chapterSlug() && store.mark(chapterSlug(), "sim"));
 
 // Set up what the current <main> holds; returns how to take it down again.
 function setUpPage() {
@@ -85,7 +86,7 @@ function setUpPage() {
 function goOffline() {
   if ("serviceWorker" in navigator) navigator.serviceWorker.register(config.offline).catch(() => {});
 }
-if (document.querySelector("[data-sim]")) document.addEventListener("sim:ready", goOffline, { once: true });
+if (document.querySelector("[data-sim]")) document.addEventListener(SIM_READY, goOffline, { once: true });
 else window.addEventListener("load", () => setTimeout(goOffline, 1000), { once: true });
 
 let tearDown = setUpPage();

@@ -3,6 +3,7 @@
 // Code someone else wrote (from a link or an imported file) opens here with a notice and runs
 // only when the learner presses Run.
 import { CodeEditor } from "./code-editor.js";
+import { SIM_ERROR, SIM_FRAME, SIM_READY, SIM_RUNAWAY } from "./events.js";
 import { RUNAWAY_MS } from "./sim.js";
 
 let bundle = null;
@@ -10,14 +11,14 @@ const originals = (url) => (bundle ??= fetch(url).then((r) => (r.ok ? r.json() :
 
 // pending: {source, notice} for code that waits for the learner's Run, or null.
 export function initEditor(sim, store, bundleUrl, pending = null) {
-  const toggle = sim.el.querySelector(".sim-edit-toggle");
-  const panel = sim.el.querySelector(".sim-code");
+  const toggle = sim.element.querySelector(".sim-edit-toggle");
+  const panel = sim.element.querySelector(".sim-code");
   if (!toggle || !panel) return;
   const message = panel.querySelector(".sim-code-message");
-  const badge = sim.el.querySelector(".sim-edited");
+  const badge = sim.element.querySelector(".sim-edited");
   let editor = null;
   toggle.hidden = false;
-  badge.hidden = !sim.source;
+  badge.hidden = !sim.shown.source;
 
   const say = (text, isError = false, isNotice = false) => {
     message.textContent = text;
@@ -27,9 +28,9 @@ export function initEditor(sim, store, bundleUrl, pending = null) {
 
   async function open({ focus = true } = {}) {
     if (!editor) {
-      const original = (await originals(bundleUrl))[`${sim.name}.py`];
-      editor = new CodeEditor(panel.querySelector(".sim-code-area"), pending?.source ?? sim.source ?? original,
-        `Python source of the ${sim.name} simulation`);
+      const original = (await originals(bundleUrl))[`${sim.shown.name}.py`];
+      editor = new CodeEditor(panel.querySelector(".sim-code-area"), pending?.source ?? sim.shown.source ?? original,
+        `Python source of the ${sim.shown.name} simulation`);
       editor.original = original;
     }
     panel.hidden = false;
@@ -48,27 +49,27 @@ export function initEditor(sim, store, bundleUrl, pending = null) {
     if (!action || !editor) return;
     if (action === "run") {
       sim.setSource(editor.value);
-      store.saveCode(sim.name, editor.value);
+      store.saveCode(sim.shown.name, editor.value);
       say("Running your code…");
     } else if (action === "reset") {
       editor.value = editor.original;
       sim.setSource(null);
-      store.saveCode(sim.name, null);
+      store.saveCode(sim.shown.name, null);
       say("Back to the original code.");
     }
-    badge.hidden = !sim.source;
+    badge.hidden = !sim.shown.source;
   });
-  sim.listen(sim.el, "sim:ready", () => sim.source && say("Your code is running."));
-  sim.listen(sim.el, "sim:frame", () => {
-    if (message.classList.contains("is-error") && sim.source) say("Your code is running.");
+  sim.listen(sim.element, SIM_READY, () => sim.shown.source && say("Your code is running."));
+  sim.listen(sim.element, SIM_FRAME, () => {
+    if (message.classList.contains("is-error") && sim.shown.source) say("Your code is running.");
   });
-  sim.listen(sim.el, "sim:error", (event) => {
+  sim.listen(sim.element, SIM_ERROR, (event) => {
     const line = [...event.detail.matchAll(/\(edited\)", line (\d+)/g)].pop();
     say(line ? `Your code stopped with an error at line ${line[1]}: see the traceback in the picture.` :
       "The simulation stopped with an error: see the traceback in the picture.", true);
     if (line && editor && !panel.hidden) editor.showLine(Number(line[1]));
   });
-  sim.listen(sim.el, "sim:runaway", () => {
+  sim.listen(sim.element, SIM_RUNAWAY, () => {
     say(`Your code ran for more than ${RUNAWAY_MS / 1000} seconds without drawing a frame, so Python was restarted `
       + "and the original code runs again. Your edit is still here: fix it and press Run.", true);
     badge.hidden = true;

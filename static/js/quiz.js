@@ -1,4 +1,5 @@
 // Quizzes: check the chosen options, explain the choice and the right answer, allow a retry.
+import { announce, QUIZ_ANSWERED } from "./events.js";
 
 export function initQuiz(element, store) {
   const form = element.querySelector("form");
@@ -39,7 +40,7 @@ export function initQuiz(element, store) {
     }
     show(chosen, true);
     store.saveAnswer(key, chosen);
-    element.dispatchEvent(new CustomEvent("quiz:answered", { bubbles: true }));
+    announce(element, QUIZ_ANSWERED);
   });
 
   retry.addEventListener("click", () => {

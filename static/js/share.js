@@ -64,11 +64,12 @@ function valid(control, value) {
 }
 
 export async function linkTo(sim) {
-  const fields = new URLSearchParams({ sim: sim.name, seed: String(sim.seed) });
-  for (const [name, value] of Object.entries(sim.params)) fields.set(name, JSON.stringify(value));
+  const { name: simName, seed, params, source } = sim.shown;
+  const fields = new URLSearchParams({ sim: simName, seed: String(seed) });
+  for (const [name, value] of Object.entries(params)) fields.set(name, JSON.stringify(value));
   let codeLeftOut = false;
-  if (sim.source) {
-    const code = await packCode(sim.source);
+  if (source) {
+    const code = await packCode(source);
     if (code.length <= MAX_CODE_CHARS) fields.set("code", code);
     else codeLeftOut = true;
   }
@@ -78,8 +79,8 @@ export async function linkTo(sim) {
 }
 
 export function bindShare(sim) {
-  const button = sim.el.querySelector('button[data-action="share"]');
-  const note = sim.el.querySelector(".sim-share-note");
+  const button = sim.element.querySelector('button[data-action="share"]');
+  const note = sim.element.querySelector(".sim-share-note");
   if (!button) return;
   button.hidden = false;
   const onClick = async () => {

@@ -2,6 +2,7 @@
 // happens in the worker. While a sim plays, the worker computes one frame ahead of the screen
 // (one request in flight, at most AHEAD frames waiting) and each display frame shows the next
 // one, so a step's round trip never costs a display frame as long as steps average under one.
+import { announce, SIM_ERROR, SIM_FRAME, SIM_INTERACT, SIM_READY, SIM_RUNAWAY } from "./events.js";
 import { draw, palette, parse, plotArea, prepare } from "./render.js";
 
 // 12 and "%" -> "12%"; 60 and "steps" -> "60 steps" (as the builder's with_unit filter).
@@ -52,6 +53,15 @@ export class Sim {
     requestAnimationFrame(loop);
   }
 
+  // What other modules may know of a sim: its element, and what it shows now.
+  get element() {
+    return this.el;
+  }
+
+  get shown() {
+    return { name: this.name, seed: this.seed, params: { ...this.params }, source: this.source };
+  }
+
   dispose() {
     this.alive = false;
     for (const dispose of this.disposers) dispose();
@@ -86,7 +96,7 @@ export class Sim {
   // The worker was restarted because this sim's code ran away: go back to the original code.
   ranAway() {
     this.source = null;
-    this.el.dispatchEvent(new CustomEvent("sim:runaway", { bubbles: true }));
+    announce(this.el, SIM_RUNAWAY);
   }
 
   // --- Frames ------------------------------------------------------------------------------
@@ -163,10 +173,10 @@ export class Sim {
     if (this.el.dataset.state !== "ready") {
       this.status.hidden = true;
       this.setState("ready");
-      this.el.dispatchEvent(new CustomEvent("sim:ready", { bubbles: true }));
+      announce(this.el, SIM_READY);
     }
     if (this.ended) this.updatePlayback();
-    this.el.dispatchEvent(new CustomEvent("sim:frame", { bubbles: true, detail: { run: this.run } }));
+    announce(this.el, SIM_FRAME, { run: this.run });
   }
 
   // Draw the frame on screen; false if there is none or it failed to draw (then an error shows).
@@ -212,7 +222,7 @@ export class Sim {
     this.ended = true;
     this.ahead = [];
     this.showError("This simulation stopped with an error.", () => this.restart(), details);
-    this.el.dispatchEvent(new CustomEvent("sim:error", { bubbles: true, detail: details }));
+    announce(this.el, SIM_ERROR, details);
   }
 
   showError(message, retry, details) {
@@ -340,7 +350,7 @@ export class Sim {
   }
 
   interacted() {
-    this.el.dispatchEvent(new CustomEvent("sim:interact", { bubbles: true }));
+    announce(this.el, SIM_INTERACT);
   }
 
   updatePlayback() {
