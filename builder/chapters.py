@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from . import markup
 from .blocks import BLOCKS, Block, Context
-from .errors import Collector, did_you_mean
+from .errors import Collector, SourceLines, did_you_mean
 
 FRONT_MATTER_KEYS = ("title", "description", "order")
 OPEN = re.compile(r"^:::\s*([A-Za-z][\w-]*)\s*(.*?)\s*$")
@@ -132,10 +132,14 @@ def parse_chapter(path, display_path, lines, problems, heaviest, chapter_files, 
         problems.add(1, f"file name must be NN-lowercase-words.md, giving the slug '{slug}'")
     meta, body_start = read_front_matter(lines, problems)
 
-    links = markup.Links(chapter_files, lambda needle, message: problems.add(
-        problems.line_of(needle, body_start + 1), message), folder=Path(path).parent)
-    md = markup.markdown_renderer(links, links.report)
     body, blocks = split_blocks(lines, body_start, problems)
+    # Problems met while rendering are placed in the lines being rendered: the body's, then
+    # each block's in turn.
+    in_blocks = {n for _, line, _, block in blocks for n in range(line, line + len(block) + 2)}
+    reading = [SourceLines((n, t) for n, t in enumerate(lines, 1) if n > body_start and n not in in_blocks)]
+    links = markup.Links(chapter_files, problems.add, where=lambda needle: reading[0].where(needle),
+                         folder=Path(path).parent)
+    md = markup.markdown_renderer(links, links.report)
     if heaviest.work > MAX_PARAGRAPH_WORK:
         many = (f"{heaviest.brackets:,} '['" if BRACKET_WEIGHT * heaviest.brackets > heaviest.marks
                 else f"{heaviest.marks:,} inline marks (` * _ [ $ \\ & <)")
@@ -151,7 +155,11 @@ def parse_chapter(path, display_path, lines, problems, heaviest, chapter_files, 
     toc = [(t["level"], t["id"], t["name"]) for t in flatten(md.toc_tokens)]
     fragments = markup.markdown_renderer(links, links.report)
     context = Context(problems.add, lambda text: fragment(fragments, text), tuple(sim_names))
-    read = [read_block(entry, context, n) for n, entry in enumerate(blocks)]
+    read = []
+    for n, entry in enumerate(blocks):
+        _, line, _, block_lines = entry
+        reading[0] = SourceLines(enumerate(block_lines, line + 1))
+        read.append(read_block(entry, context, n))
     parts = interleave(html, read)
     ids = check_ids(parts, problems)
     if not all(k in meta for k in FRONT_MATTER_KEYS):

@@ -167,10 +167,10 @@ def render(config, root, chapter_files, chapters_by_slug):
     problems, html = Collector(FILE, lines), {}
     for key in INLINE + BLOCKS:
         line = key_line(lines, key)
-        links = markup.Links(chapter_files, lambda needle, message, line=line: problems.add(line, message))
+        links = markup.Links(chapter_files, lambda _, message, line=line: problems.add(line, message))
         renderer = markup.markdown_renderer(links, links.report)
         text = renderer.convert(getattr(config, key))
-        for _needle, slug, anchor in links.anchors:
+        for _line, slug, anchor in links.anchors:
             target = chapters_by_slug.get(slug)
             if slug is None:
                 problems.add(line, f"'#{anchor}' links to the landing page: link to a chapter's section instead")

@@ -86,18 +86,17 @@ def check_anchors(chapters, root):
     for c in chapters:
         lines = (root / c.source).read_text(encoding="utf-8").splitlines()
 
-        def report(needle, message):
-            line = next((n for n, t in enumerate(lines, 1) if needle in t), 1)
-            problems.append(Problem(c.source, line, message, lines[line - 1] if lines else ""))
+        def report(line, message):
+            problems.append(Problem(c.source, line, message, lines[line - 1] if 0 < line <= len(lines) else ""))
 
-        for needle, slug, anchor in c.links.anchors:
+        for line, slug, anchor in c.links.anchors:
             target = by_slug.get(slug) if slug else c
             if target and anchor not in target.ids:
                 hint = did_you_mean(anchor, target.ids)
-                report(needle, f"no anchor '#{anchor}' in {target.source}{hint}")
+                report(line, f"no anchor '#{anchor}' in {target.source}{hint}")
         for image in c.links.images:
             if not (root / "chapters" / image).is_file():
-                report(image, f"image '{image}' not found in chapters/")
+                report(c.links.image_lines[image], f"image '{image}' not found in chapters/")
     return problems
 
 
@@ -129,5 +128,5 @@ def render_how(root, info):
     (a link to nowhere, say) at the sim module's lines."""
     path = f"sims/{info.name}.py"
     found = Collector(path, (Path(root) / path).read_text(encoding="utf-8").splitlines())
-    links = markup.Links({}, lambda needle, message: found.add(found.line_of(needle, found.line_of("HOW")), message))
+    links = markup.Links({}, found.add, where=lambda needle: found.line_of(needle, found.line_of("HOW")))
     return Markup(markup.markdown_renderer(links, links.report).convert(info.how)), found.problems

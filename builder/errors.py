@@ -57,3 +57,22 @@ class Collector:
             if needle in text:
                 return number
         return default
+
+
+class SourceLines:
+    """The source lines a piece of Markdown came from, for problems found while it is parsed:
+    the parser meets links and formulas in reading order, so the k-th time a needle is met is
+    its k-th occurrence in these lines, not merely its first."""
+
+    def __init__(self, numbered):
+        self.numbered = list(numbered)  # (line number in the file, text)
+        self.met = {}
+
+    def where(self, needle):
+        k = self.met[needle] = self.met.get(needle, -1) + 1
+        seen = 0
+        for number, text in self.numbered:
+            seen += text.count(needle)
+            if seen > k:
+                return number
+        return self.numbered[0][0] if self.numbered else 1

@@ -116,25 +116,32 @@ class LinkChecker(Treeprocessor):
             if el.get("href", "").startswith(("http:", "https:")):
                 el.set("rel", "noopener")
         for el in root.iter("img"):
+            line = self.links.where(el.get("src", ""))
             if not el.get("alt", "").strip():
-                self.links.report(el.get("src", ""), "image without alt text: describe it in ![...]")
-            el.set("src", self.links.resolve(el.get("src", ""), "image"))
+                self.links.report_at(line, "image without alt text: describe it in ![...]")
+            el.set("src", self.links.resolve(el.get("src", ""), "image", line))
 
 
 class Links:
     """What a chapter links to, for checks that need the whole course."""
 
-    def __init__(self, chapter_files, report, folder=None):
+    def __init__(self, chapter_files, report_at, where=lambda needle: 1, folder=None):
         self.chapter_files = chapter_files  # "03-dreamer.md" -> "dreamer" (None: left out)
-        self.report = report  # report(needle, message)
+        self.report_at = report_at  # report_at(line, message)
+        self.where = where  # where(needle): the line where the parser meets it now
         self.folder = folder  # chapters/, where images must stay
-        self.anchors = []  # (needle, slug or None for this page, anchor)
+        self.anchors = []  # (line, slug or None for this page, anchor)
         self.images = []  # paths relative to chapters/, published under media/ as they are
+        self.image_lines = {}  # path -> the line it is first shown at
 
-    def resolve(self, url, what):
+    def report(self, needle, message):
+        self.report_at(self.where(needle), message)
+
+    def resolve(self, url, what, line=None):
+        line = self.where(url) if line is None else line
         scheme = re.match(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*:)", url)
         if scheme and scheme.group(1).lower() not in SAFE_SCHEMES:
-            self.report(url, f"unsafe {what} URL '{url}': only http, https and mailto are allowed")
+            self.report_at(line, f"unsafe {what} URL '{url}': only http, https and mailto are allowed")
             return "#"
         if scheme:
             return url
@@ -142,25 +149,26 @@ class Links:
         if what == "image":
             outside = self.outside(target)
             if outside:
-                self.report(url, outside)
+                self.report_at(line, outside)
                 return "#"
             self.images.append(target)
+            self.image_lines.setdefault(target, line)
             return "media/" + target
         if not target:
-            self.anchors.append((url, None, anchor))
+            self.anchors.append((line, None, anchor))
             return url
         if target not in self.chapter_files:
             hint = did_you_mean(target, self.chapter_files)
-            self.report(url, f"link to unknown chapter '{target}'{hint}")
+            self.report_at(line, f"link to unknown chapter '{target}'{hint}")
             return "#"
         slug = self.chapter_files[target]
         if slug is None:  # in chapters/, but course.toml leaves it out, so it has no page
             slug = re.sub(r"^\d+-", "", PurePosixPath(target).stem)
-            self.report(url, f"link to '{target}', which course.toml leaves out of the course: "
-                             f"add '{slug}' to its 'chapters' list, or remove the link")
+            self.report_at(line, f"link to '{target}', which course.toml leaves out of the course: "
+                                 f"add '{slug}' to its 'chapters' list, or remove the link")
             return "#"
         if anchor:
-            self.anchors.append((url, slug, anchor))
+            self.anchors.append((line, slug, anchor))
         return f"{slug}.html" + (f"#{anchor}" if anchor else "")
 
     def outside(self, image):

@@ -47,11 +47,15 @@ def rebuild(root, out, events):
         print(error, flush=True)
 
 
-def watch(root, out, events):
-    """Rebuild after every batch of saves (watchfiles skips editors' temporary files and caches)."""
+def watch(root, out, events, watching):
+    """Rebuild after every batch of saves (watchfiles skips editors' temporary files and caches).
+    It wakes every half second with or without changes, so that `watching` is set once the
+    files are watched: no save made after that is missed."""
     paths = [root / d for d in WATCHED] + [p for p in [root / CONFIG] if p.is_file()]
-    for _changes in watchfiles.watch(*paths):
-        rebuild(root, out, events)
+    for changes in watchfiles.watch(*paths, yield_on_timeout=True, rust_timeout=500):
+        watching.set()
+        if changes:
+            rebuild(root, out, events)
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -106,13 +110,14 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 
 def serve(root, out, port):
-    events = Events()
+    events, watching = Events(), threading.Event()
+    threading.Thread(target=watch, args=(root, out, events, watching), daemon=True).start()
+    watching.wait(timeout=30)
     rebuild(root, out, events)
     Handler.events = events
     handler = functools.partial(Handler, directory=str(out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
-    threading.Thread(target=watch, args=(root, out, events), daemon=True).start()
     print(f"serving the course at http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)", flush=True)
     try:
         server.serve_forever()

@@ -99,6 +99,17 @@ def test_all_problems_of_a_run_are_listed(course_dir):
         ("chapters/01-one.md", 6), ("chapters/02-two.md", 6)]
 
 
+def test_a_repeated_link_is_reported_where_each_one_stands(course_dir):
+    text = (FRONT + "See [a](99-nowhere.md).\n\n::: callout Aside\nAnd [b](99-nowhere.md) and [c](#nowhere).\n:::\n\n"
+            "Then [d](99-nowhere.md), and [e](#nowhere) again.\n")
+    root = course_dir({"01-one.md": text})
+    with pytest.raises(BuildError) as caught:
+        course.gather(root)
+    found = sorted((p.line, p.message.split(" '")[0]) for p in caught.value.problems)
+    assert found == [(6, "link to unknown chapter"), (9, "link to unknown chapter"), (9, "no anchor"),
+                     (12, "link to unknown chapter"), (12, "no anchor")]
+
+
 def test_duplicate_slug_and_order(course_dir):
     root = course_dir({"01-one.md": FRONT, "02-one.md": FRONT})
     with pytest.raises(BuildError) as caught:
