@@ -19,7 +19,10 @@ from . import markup
 from .blocks import BLOCKS, Block, Context
 from .errors import Collector, SourceLines, did_you_mean
 
-FRONT_MATTER_KEYS = ("title", "description", "order")
+REQUIRED_KEYS = ("title", "description", "order")
+# objective: one line per learning objective, in order (the only key that may repeat);
+# minutes: the whole-number time the chapter takes, reading plus the sim.
+FRONT_MATTER_KEYS = REQUIRED_KEYS + ("objective", "minutes")
 OPEN = re.compile(r"^:::\s*([A-Za-z][\w-]*)\s*(.*?)\s*$")
 FENCE = re.compile(r"^(```|~~~)")
 PLACEHOLDER = "uwmblock{}x"  # a paragraph of its own in the Markdown, replaced by the block
@@ -49,6 +52,8 @@ class Chapter:
     toc: list  # (level, id, text)
     ids: set
     links: object = None
+    objectives: tuple = ()  # what a learner can do after the chapter
+    minutes: int | None = None  # how long it takes, reading plus the sim
 
     @property
     def url(self):
@@ -162,10 +167,10 @@ def parse_chapter(path, display_path, lines, problems, heaviest, chapter_files, 
         read.append(read_block(entry, context, n))
     parts = interleave(html, read)
     ids = check_ids(parts, problems)
-    if not all(k in meta for k in FRONT_MATTER_KEYS):
+    if not all(k in meta for k in REQUIRED_KEYS):
         return None, problems.problems
     chapter = Chapter(display_path, slug, meta["title"], meta["description"], meta["order"],
-                      parts, toc, ids, links)
+                      parts, toc, ids, links, tuple(meta.get("objective", ())), meta.get("minutes"))
     return chapter, problems.problems
 
 
@@ -239,7 +244,7 @@ def read_front_matter(lines, problems):
             problems.add(number, "expected 'key: value' in the front matter")
         elif key not in FRONT_MATTER_KEYS:
             problems.add(number, f"unknown front matter key '{key}'{did_you_mean(key, FRONT_MATTER_KEYS)}")
-        elif key in meta:
+        elif key in meta and key != "objective":
             problems.add(number, f"'{key}' is given twice")
         elif not value:
             problems.add(number, f"'{key}' is empty")
@@ -248,12 +253,19 @@ def read_front_matter(lines, problems):
                 meta[key] = int(value)
             else:
                 problems.add(number, f"order must be a whole number, not '{value}'")
+        elif key == "minutes":
+            if re.fullmatch(r"[1-9]\d{0,3}", value):
+                meta[key] = int(value)
+            else:
+                problems.add(number, f"minutes must be a whole number of minutes such as 25, not '{value}'")
+        elif key == "objective":
+            meta.setdefault(key, []).append(value)
         else:
             meta[key] = value
     if end is None:
         problems.add(1, "the front matter is not closed by a line '---'")
         return meta, len(lines)
-    for key in FRONT_MATTER_KEYS:
+    for key in REQUIRED_KEYS:
         if key not in meta and not any(l.split(":")[0].strip() == key for l in lines[1:end]):
             problems.add(1, f"the front matter has no '{key}'")
     return meta, end

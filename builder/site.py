@@ -85,17 +85,22 @@ def write_site(course, out, cdn):
 def render_pages(course, cdn, version):
     """Every page as (file name, HTML); a template's error becomes a Problem at its line."""
     env = environment(course.root)
-    page = None
+    rendering = "the landing page"
     try:
         context = {"course": course, "config": page_config(cdn, simreg.contract().for_pages()), "version": version,
                    "cdn": cdn, "menu": chapter_menu(env, course)}
         rendered = [("index.html", env.get_template("index.html").render(context, page=None))]
         for page in course.chapters:
+            rendering = page.source
             previous, following = course.neighbours(page)
             rendered.append((page.url, env.get_template("chapter.html").render(
                 context, page=page, previous=previous, next=following)))
+        # Objectives, times, quiz answers and sims for whoever teaches the course: linked from
+        # the footer only, and left out of the search index, so learners meet no answers.
+        rendering = "the instructors page"
+        rendered.append(("instructors.html", env.get_template("instructors.html").render(context, page=None)))
     except jinja2.TemplateError as error:
-        raise BuildError([template_problem(course.root, error, page.source if page else "the landing page")]) from None
+        raise BuildError([template_problem(course.root, error, rendering)]) from None
     return rendered
 
 
