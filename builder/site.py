@@ -76,6 +76,8 @@ def write_site(course, out, cdn):
         pyodide.install(out)
     for name, html in render_pages(course, cdn, fingerprint(out)):
         write(out / name, html)
+    if course.config.url:
+        write(out / "sitemap.xml", sitemap(course))
     write_service_worker(environment(root), out)
     (out / ".nojekyll").write_text("")  # GitHub Pages: serve the files as they are
     (out / MARKER).write_text("This folder is a built site; the builder may replace it whole.\n")
@@ -88,11 +90,13 @@ def render_pages(course, cdn, version):
     try:
         context = {"course": course, "config": page_config(cdn), "version": version,
                    "cdn": cdn, "menu": chapter_menu(env, course)}
-        rendered = [("index.html", env.get_template("index.html").render(context, page=None))]
+        rendered = [("index.html", env.get_template("index.html").render(
+            context, page=None, canonical=public_url(course, "index.html")))]
         for page in course.chapters:
             previous, following = course.neighbours(page)
             rendered.append((page.url, env.get_template("chapter.html").render(
-                context, page=page, previous=previous, next=following)))
+                context, page=page, previous=previous, next=following,
+                canonical=public_url(course, page.url))))
     except jinja2.TemplateError as error:
         raise BuildError([template_problem(course.root, error, page.source if page else "the landing page")]) from None
     return rendered
@@ -167,6 +171,24 @@ def page_config(cdn):
     """What the browser runtime needs to know, given to it as JSON in every page."""
     return {"pyodide": pyodide.CDN_URL if cdn else "pyodide/", "sims": "sims/bundle.json",
             "worker": "static/js/worker.js", "search": "search-index.json", "offline": "sw.js"}
+
+
+def public_url(course, name):
+    """The page's absolute address on the published site; '' when course.toml gives no url,
+    since a site linked only relatively cannot know its own address."""
+    base = course.config.url
+    if not base:
+        return ""
+    base = base.rstrip("/") + "/"
+    return base if name == "index.html" else base + name
+
+
+def sitemap(course):
+    """sitemap.xml: every page's public address, for search engines."""
+    names = ["index.html"] + [c.url for c in course.chapters]
+    entries = "".join(f"  <url><loc>{htmllib.escape(public_url(course, n))}</loc></url>\n" for n in names)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</urlset>\n')
 
 
 def search_index(course):
