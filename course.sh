@@ -3,6 +3,7 @@
 #   ./course.sh serve [--port 8000]   build the course and serve it on 127.0.0.1 with live reload
 #   ./course.sh test [pytest args]    run every test (unit, sims, builder, browser)
 #   ./course.sh bench                 run the performance benchmark
+#   ./course.sh setup                 install the Python packages and the test tools, no browser
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -74,6 +75,8 @@ case "$command" in
   bench)
     setup_python; setup_node; setup_browser
     exec "$PY" bench.py "$@" ;;
+  setup)
+    setup_python; setup_node; setup_tools ;;
   *)
-    echo "usage: ./course.sh serve|test|bench [args]" >&2; exit 2 ;;
+    echo "usage: ./course.sh serve|test|bench|setup [args]" >&2; exit 2 ;;
 esac

@@ -77,6 +77,8 @@ def write_site(course, out, cdn):
         pyodide.install(out)
     for name, html in render_pages(course, cdn, fingerprint(out)):
         write(out / name, html)
+    if course.config.url:
+        write(out / "sitemap.xml", sitemap(course))
     write_service_worker(environment(root), out)
     (out / ".nojekyll").write_text("")  # GitHub Pages: serve the files as they are
     (out / MARKER).write_text("This folder is a built site; the builder may replace it whole.\n")
@@ -89,16 +91,19 @@ def render_pages(course, cdn, version):
     try:
         context = {"course": course, "config": page_config(cdn, simreg.contract().for_pages()), "version": version,
                    "cdn": cdn, "menu": chapter_menu(env, course)}
-        rendered = [("index.html", env.get_template("index.html").render(context, page=None))]
+        rendered = [("index.html", env.get_template("index.html").render(
+            context, page=None, canonical=public_url(course, "index.html")))]
         for page in course.chapters:
             rendering = page.source
             previous, following = course.neighbours(page)
             rendered.append((page.url, env.get_template("chapter.html").render(
-                context, page=page, previous=previous, next=following)))
+                context, page=page, previous=previous, next=following,
+                canonical=public_url(course, page.url))))
         # Objectives, times, quiz answers and sims for whoever teaches the course: linked from
         # the footer only, and left out of the search index, so learners meet no answers.
         rendering = "the instructors page"
-        rendered.append(("instructors.html", env.get_template("instructors.html").render(context, page=None)))
+        rendered.append(("instructors.html", env.get_template("instructors.html").render(
+            context, page=None, canonical=public_url(course, "instructors.html"))))
     except jinja2.TemplateError as error:
         raise BuildError([template_problem(course.root, error, rendering)]) from None
     return rendered
@@ -174,6 +179,24 @@ def page_config(cdn, contract):
     return {"pyodide": pyodide.CDN_URL if cdn else "pyodide/", "sims": "sims/bundle.json",
             "worker": "static/js/worker.js", "search": "search-index.json", "offline": "sw.js",
             "contract": contract}
+
+
+def public_url(course, name):
+    """The page's absolute address on the published site; '' when course.toml gives no url,
+    since a site linked only relatively cannot know its own address."""
+    base = course.config.url
+    if not base:
+        return ""
+    base = base.rstrip("/") + "/"
+    return base if name == "index.html" else base + name
+
+
+def sitemap(course):
+    """sitemap.xml: every page's public address, for search engines."""
+    names = ["index.html"] + [c.url for c in course.chapters]
+    entries = "".join(f"  <url><loc>{htmllib.escape(public_url(course, n))}</loc></url>\n" for n in names)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</urlset>\n')
 
 
 def search_index(course):
