@@ -1,6 +1,7 @@
 """Drives sims for the browser: the Python half of static/js/worker.js.
 
-Each running sim is a generator keyed by the page's sim id. Frames leave as (JSON, float32
+Each running sim is a generator keyed by the page's sim id; a live control's new params reach
+it through `update` (`gen.send`) instead of a restart. Frames leave as (JSON, float32
 array) from `contract.pack`; a failing sim returns its traceback instead of raising, so one
 broken sim never stops the others.
 """
@@ -35,8 +36,22 @@ def start(key, name, params_json, seed, source=None):
 
 def step(key):
     """The next frame of the sim under key: packed frame, {"done": true} or {"error": ...}."""
+    return _advance(key, None)
+
+
+def update(key, params_json):
+    """Send new params to the running sim under key (a live control changed): its next frame.
+
+    The generator keeps its state, so nothing it has learned is lost; answers as `step` does.
+    """
+    return _advance(key, params_json)
+
+
+def _advance(key, params_json):
     try:
-        return contract.pack(next(_running[key]))
+        run = _running[key]
+        frame = next(run) if params_json is None else run.send(json.loads(params_json))
+        return contract.pack(frame)
     except StopIteration:
         _running.pop(key, None)
         return json.dumps({"done": True}), EMPTY
