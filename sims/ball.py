@@ -10,24 +10,25 @@ from sims.contract import button, canvas_click, choice, slider
 
 TITLE = "Real vs Imagined Trajectories"
 HOW = (
-    "The teal ball is the real system: gravity, air drag, random gusts of wind (five times "
-    "stronger near the open window, right of x = 6 m), lossy bounces, and your pushes. The world "
-    "model never sees these rules, only transitions (state, action, next state), where the "
-    "state is `[x, y, vx, vy]` and the action is 1 while a push lasts (a quarter of a second), "
-    "else 0. Every frame it is refitted by least squares to the last 30 s of transitions. The "
-    "**smooth** model is affine: the next state is a weighted sum of `[x, y, vx, vy, action, 1]`. "
-    "A bounce is a jump it cannot explain, so such transitions are set aside as outliers before "
-    "the final fit, and its imagined balls fly through walls and floor. The **contact-aware** "
-    "model adds, for each wall, features that are switched on when the ball would cross that "
-    "wall in the next step (`[x, y, vx, vy, 1]` times that switch), so it can learn what a bounce "
-    "does (reverse, lose speed) once it has seen a few at that wall. The orange futures roll the "
-    "chosen model forward (60 steps is one second): solid ones with no new push, dashed ones with "
-    "a push starting now. Each step adds an error drawn at random from the model's own past "
-    "errors in the same region of the box (one of 4 × 2 regions, once it holds 30 of them; "
-    "before that, from all its errors). So where it has been wrong before its futures fan out "
-    "wider: the red shading is the spread of its past errors in each region. The error "
-    "of both models is measured honestly: every frame each model forecasts the state half a "
-    "second ahead under the actions then actually taken, and is scored when that time comes."
+    "The teal ball is the real system: gravity, quadratic air drag, lossy bounces, random gusts "
+    "of wind (five times stronger right of x = 6 m, by an open window) and your pushes (30 m/s² "
+    "upward for a quarter of a second). The world model never sees these rules, only transitions "
+    "(state, action, next state): the state is `[x, y, vx, vy]`, the action is 1 while a push "
+    "lasts, else 0. Every frame the shown model is refitted by least squares to the last 20 s of "
+    "transitions (the other one every half second, for the scores). The **smooth** model is "
+    "affine: the next state is a weighted sum of `[x, y, vx, vy, action, 1]`. A bounce is a jump "
+    "it cannot explain, so such transitions are set aside as outliers before the final fit, and "
+    "its imagined balls fly through walls and floor. The **contact-aware** model adds, for each "
+    "wall, a copy of those six inputs that is switched on only when the ball would cross that "
+    "wall in the next step, so it can learn what a bounce does (reverse, lose speed) once it has "
+    "seen 3 at that wall. The orange futures roll the chosen model forward (60 steps is one "
+    "second): solid ones with no new push, dashed ones with a push starting now. Each step adds "
+    "an error drawn at random from the model's own past errors in the same region of the box "
+    "(4 × 2 regions; one with fewer than 30 draws from all of them), so where it has been wrong "
+    "before, its futures fan out wider; the red shading is the spread of its past errors in each "
+    "region. Both models' errors are measured as they happen: each forecasts the real ball half "
+    "a second ahead under the actions then taken, is scored when that time comes, and the "
+    "summary averages the last 20 forecasts."
 )
 
 # The real world (SI units). Drag is quadratic, so the affine model is only approximately right
@@ -43,13 +44,13 @@ PUSH_STEPS = 15        # a push lasts a quarter of a second
 DT = 1 / 60            # one physics step per displayed frame
 BOX_W, BOX_H, RADIUS = 8.0, 5.0, 0.15
 BELOW = -1.5           # the panel shows some space under the floor, where only imagined balls go
-REST_SPEED = 1.2       # m/s: a floor bounce slower than this means the ball has come to rest
+REST_SPEED = 2.5       # m/s: a floor bounce slower than this (a hop under 0.3 m): thrown again
 MAX_FLIGHT = 30.0      # s: thrown again anyway after this long
 
 MIN_TRANSITIONS = 20   # the model is fitted once it has seen this many transitions
 MEMORY = 1200          # the model remembers the last 20 s of transitions
 CUTOFF = 30.0          # robust standard deviations beyond which a transition is an outlier
-MIN_CONTACTS = 8       # a wall's contact features are used once it was hit this often
+MIN_CONTACTS = 3       # a wall's contact features are used once it was hit this often
 CELLS = (4, 2)         # the box in regions (columns, rows), each with its own past errors
 MIN_CELL = 30          # a region's own errors are drawn once it holds this many
 N_FUTURES = 6          # per fan: with a push now, and without
@@ -74,7 +75,7 @@ def launch_state(point, rng):
     """A new throw from `point` (clamped inside the box) with a random velocity."""
     x = float(np.clip(point[0], RADIUS, BOX_W - RADIUS))
     y = float(np.clip(point[1], RADIUS, BOX_H - RADIUS))
-    return np.array([x, y, rng.uniform(-6.0, 6.0), rng.uniform(1.0, 7.0)])
+    return np.array([x, y, rng.choice([-1.0, 1.0]) * rng.uniform(3.0, 8.0), rng.uniform(2.0, 8.0)])
 
 
 def true_step(state, action, rng):
@@ -385,7 +386,7 @@ def _inside_panel(paths):
 def _box_panel(trail, ball, pushing, fans, model, point):
     items = [
         {"rect": np.array([[0, BELOW, BOX_W, 0]]), "role": "muted", "fill": True, "alpha": 0.25},
-        {"text": "under the floor: only imagined balls get here", "at": [BOX_W / 2, BELOW / 2],
+        {"text": "only imagined balls get here", "at": [BOX_W / 2, BELOW / 2],
          "role": "muted", "align": "center"},
     ]
     if model is not None:  # the spread of the model's past errors, region by region
@@ -395,7 +396,7 @@ def _box_panel(trail, ball, pushing, fans, model, point):
         for cell in np.flatnonzero(np.isfinite(spreads)):
             x0, y0 = (cell % CELLS[0]) * w, (cell // CELLS[0]) * h
             items.append({"rect": np.array([[x0, y0, x0 + w, y0 + h]]), "role": "uncertainty",
-                          "fill": True, "alpha": 0.3 * spreads[cell] / top})
+                          "fill": True, "alpha": 0.2 * spreads[cell] / top})
     items.append({"rect": np.array([[0, 0, BOX_W, BOX_H]]), "role": "muted", "stroke": 2})
     for fan, dash in zip(fans[::-1], (True, False)):  # push now (dashed) under the plain ones
         for line in _inside_panel(fan):
@@ -430,8 +431,8 @@ def _summary(model, n_seen, fans, horizon, scores):
     if model is None:
         return (f"observing the ball: {n_seen} transitions seen, the model is fitted after "
                 f"{MIN_TRANSITIONS}")
-    push = (f"push {model_push(model):.1f} m/s² (true {PUSH:.0f})" if model["pushes"]
-            else "no push seen yet")
+    push = (f"push {model_push(model):.1f} (true {PUSH:.0f})" if model["pushes"]
+            else f"no push in the last {MEMORY * DT:.0f} s")
     plain = fans[0]
     crossing = sum(leaves_box(p) for p in plain)
     errors = [scores.mean(kind) for kind in MODELS]
@@ -439,9 +440,9 @@ def _summary(model, n_seen, fans, horizon, scores):
                                                 for k, e in zip(MODELS, errors))
              if errors[0] is not None else "errors 0.5 s ahead: not scored yet")
     return (f"{MODELS[model['kind']]} model, {n_seen} transitions seen: gravity "
-            f"{model_gravity(model):.2f} m/s² (true {GRAVITY}), {push}; {horizon} steps ahead "
-            f"its futures spread {spread(plain):.2f} m and {crossing} of {len(plain)} leave "
-            f"the box; {error}")
+            f"{model_gravity(model):.2f} m/s² (true {GRAVITY}), {push}; {horizon} steps ahead: "
+            f"spread {spread(plain):.2f} m, {crossing} of {len(plain)} futures leave the box; "
+            f"{error}")
 
 
 def simulate(params, seed):
