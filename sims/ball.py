@@ -151,7 +151,7 @@ def true_future(state, steps, rng, actions=None):
 # --- The world models: least squares on (state, action) features ------------------------------
 
 N_SMOOTH, N_ALL = 6, 30  # [x, y, vx, vy, action, 1], then again once for each of 4 walls
-RIDGE = np.r_[np.full(N_SMOOTH, 1e-6), np.full(N_ALL - N_SMOOTH, 1e-2)]  # keeps rare walls tame
+RIDGE = np.r_[np.full(N_SMOOTH, 1e-6), np.full(N_ALL - N_SMOOTH, 1e-4)]  # keeps rare walls tame
 X_EDGES = np.arange(1, CELLS[0]) * BOX_W / CELLS[0]
 Y_EDGES = np.arange(1, CELLS[1]) * BOX_H / CELLS[1]
 LIMIT = 1e3            # imagined states are kept within this, so a wild early model stays finite
@@ -257,8 +257,9 @@ def fit_model(states, actions, next_states, kind="smooth", keep=None, rounds=3):
     W = solve(keep)
     for _ in range(rounds):
         r = residuals(W)
-        sigma = 1.4826 * np.median(np.abs(r[keep]), axis=0) + 1e-12
-        new_keep = np.all(np.abs(r) <= CUTOFF * sigma, axis=1)
+        v = np.abs(r[:, 2:])  # velocities: a position error follows from one
+        sigma = 1.4826 * np.median(v[keep], axis=0) + 1e-12
+        new_keep = np.all(v <= CUTOFF * sigma, axis=1)
         if new_keep.sum() < MIN_TRANSITIONS or np.array_equal(new_keep, keep):
             break
         keep = new_keep
