@@ -7,13 +7,23 @@ A sim is one module in `sims/` (registered in `sims/__init__.py`) that defines:
     CONTROLS: list       declared with the constructors below (`slider`, `toggle`, ...)
     simulate(params, seed) -> iterator of frames
 
-`simulate` is pure: the same params and seed give the same frames. `params` maps every control
-name to its value (slider: float, or int when min, max and step are whole; toggle: bool;
-choice: str; canvas_click: [x, y] in the click panel's data coordinates). The runtime draws each
-frame at the display's rate while the learner watches, so long work (training, learning curves)
-is spread over frames: keep each `next()` to a few milliseconds of numpy. A generator may end:
-its last frame stays on screen. Any control change restarts `simulate` with the new params;
-a `button(action="reseed")` restarts it with a new seed.
+`simulate` is pure: the same params and seed give the same frames. `params` maps every valued
+control's name to its value (slider: float, or int when min, max and step are whole; toggle:
+bool; choice: str; canvas_click: [x, y] in the click panel's data coordinates; live button:
+int). The runtime draws each frame at the display's rate while the learner watches, so long
+work (training, learning curves) is spread over frames: keep each `next()` to a few
+milliseconds of numpy. A generator may end: its last frame stays on screen. A control change
+restarts `simulate` with the new params; a `button(action="reseed")` restarts it with a new seed.
+
+A control declared `live=True` reaches the running generator instead, so nothing it has learned
+is lost: the runtime sends the new params (again every control's value) with `gen.send(params)`,
+and the generator answers with its next frame. `next()` sends None, so the generator reads
+
+    sent = yield frame
+    if sent is not None: ...apply the changed values...
+
+A live button (`button(name, label, live=True)`) has a value: how many times it was pressed,
+from 0. A sim that ignores what it is sent simply shows its next frame.
 
 A frame is a dict, within the sizes in LIMITS below (the runner refuses a frame beyond them):
 
@@ -66,37 +76,49 @@ GEOMETRY = {
     "image": None,  # (H, W) or (H, W, 3)
     "text": str,
 }
-BUTTON_ACTIONS = ("reseed", "reset")
+BUTTON_ACTIONS = ("reseed", "reset", "press")  # "press": a live button
 CONTROL_KINDS = ("slider", "toggle", "choice", "button", "canvas_click", "playback")
 
 
 # --- Controls --------------------------------------------------------------------------------
 
-def slider(name, label, min, max, default, step=1, unit=""):
+def slider(name, label, min, max, default, step=1, unit="", live=False):
     """A range input; the value is an int when min, max and step are whole numbers."""
-    return {"kind": "slider", "name": name, "label": label, "min": min, "max": max,
-            "step": step, "default": default, "unit": unit}
+    return _live({"kind": "slider", "name": name, "label": label, "min": min, "max": max,
+                  "step": step, "default": default, "unit": unit}, live)
 
 
-def toggle(name, label, default=False):
+def toggle(name, label, default=False, live=False):
     """A checkbox switch."""
-    return {"kind": "toggle", "name": name, "label": label, "default": bool(default)}
+    return _live({"kind": "toggle", "name": name, "label": label, "default": bool(default)}, live)
 
 
-def choice(name, label, options, default):
+def choice(name, label, options, default, live=False):
     """A radio group; options is a list of (value, label) pairs."""
-    return {"kind": "choice", "name": name, "label": label,
-            "options": [[value, text] for value, text in options], "default": default}
+    return _live({"kind": "choice", "name": name, "label": label,
+                  "options": [[value, text] for value, text in options], "default": default}, live)
 
 
-def button(name, label, action="reseed"):
-    """A push button: "reseed" restarts with a new seed, "reset" with the original one."""
+def button(name, label, action="reseed", live=False):
+    """A push button: "reseed" restarts with a new seed, "reset" with the original one.
+
+    A live button restarts nothing: its value, the number of presses, reaches the running sim.
+    """
+    if live:
+        return {"kind": "button", "name": name, "label": label, "action": "press", "default": 0,
+                "live": True}
     return {"kind": "button", "name": name, "label": label, "action": action}
 
 
-def canvas_click(name, label, default):
+def canvas_click(name, label, default, live=False):
     """A point picked by clicking a panel marked "click": True; default is [x, y]."""
-    return {"kind": "canvas_click", "name": name, "label": label, "default": list(default)}
+    return _live({"kind": "canvas_click", "name": name, "label": label, "default": list(default)},
+                 live)
+
+
+def _live(control, live):
+    """The control, marked live if it is (only live controls carry the key)."""
+    return {**control, "live": True} if live else control
 
 
 def playback(label="Run"):
@@ -129,6 +151,10 @@ def validate_controls(controls):
             raise ValueError(f"choice {name!r}: the default is not one of the options")
         if kind == "button" and c["action"] not in BUTTON_ACTIONS:
             raise ValueError(f"button {name!r}: action must be one of {BUTTON_ACTIONS}")
+        if c.get("live", False) not in (True, False) or (c.get("live") and kind == "playback"):
+            raise ValueError(f"control {name!r}: live must be True or False, and playback is never live")
+        if kind == "button" and (c["action"] == "press") != bool(c.get("live")):
+            raise ValueError(f"button {name!r}: a live button is pressed, never reseeds or resets")
 
 
 # --- Frames ----------------------------------------------------------------------------------

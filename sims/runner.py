@@ -1,6 +1,7 @@
 """Drives sims for the browser: the Python half of static/js/worker.js.
 
-Each running sim is a generator keyed by the page's sim id. Frames leave as (JSON, float32
+Each running sim is a generator keyed by the page's sim id; a live control's new params reach
+it through `update` (`gen.send`) instead of a restart. Frames leave as (JSON, float32
 array) from `contract.pack`; a failing sim returns its traceback instead of raising, so one
 broken sim never stops the others.
 """
@@ -39,8 +40,21 @@ def step(key):
     Every frame is validated first (a fraction of a millisecond): a frame beyond the contract's
     limits becomes this sim's error rather than a frozen page.
     """
+    return _advance(key, None)
+
+
+def update(key, params_json):
+    """Send new params to the running sim under key (a live control changed): its next frame.
+
+    The generator keeps its state, so nothing it has learned is lost; answers as `step` does.
+    """
+    return _advance(key, params_json)
+
+
+def _advance(key, params_json):
     try:
-        frame = next(_running[key])
+        run = _running[key]
+        frame = next(run) if params_json is None else run.send(json.loads(params_json))
         contract.validate_frame(frame)
         return contract.pack(frame)
     except StopIteration:

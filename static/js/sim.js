@@ -108,6 +108,16 @@ export class Sim {
     this.send({ type: "start", name: this.name, params: this.params, seed: this.seed, source: this.source });
   }
 
+  // A live control's params go to the running generator, which keeps all it has learned. The
+  // frames computed ahead predate the change: a new run number drops them (and any in flight),
+  // and the answer is shown at once, as a restart's first frame is.
+  update() {
+    if (!this.frame || this.ended) { this.restart(); return; } // nothing running to reach
+    this.run += 1;
+    this.ahead = [];
+    this.send({ type: "update", params: this.params });
+  }
+
   send(message) {
     this.waiting = true;
     this.sentAt = performance.now();
@@ -270,7 +280,7 @@ export class Sim {
     this.listen(this.form, "change", (event) => this.changed(event.target));
     this.listen(this.form, "click", (event) => {
       const button = event.target.closest("button[data-action]");
-      if (button) this.act(button.dataset.action);
+      if (button) this.act(button.dataset.action, button.name);
     });
     this.listen(this.canvas, "click", (event) => {
       const box = this.canvas.getBoundingClientRect();
@@ -308,11 +318,12 @@ export class Sim {
     if (this.params[control.name] === value) return;
     this.params[control.name] = value;
     this.interacted();
-    this.restart();
+    if (control.live) this.update(); else this.restart();
   }
 
-  act(action) {
+  act(action, name) {
     if (action === "reseed") { this.seed += 1; this.restart(); }
+    else if (action === "press") { this.params[name] += 1; this.update(); } // a live button counts its presses
     else if (action === "reset") { this.seed = this.config.seed; this.restart(); }
     else if (action === "play") { this.playing = !this.playing; }
     else if (action === "step") { this.playing = false; this.stepOnce(); }
@@ -346,7 +357,7 @@ export class Sim {
     if (px < area.left || px > area.right || py < area.top || py > area.bottom) return;
     this.params[control.name] = [area.ix(px), area.iy(py)].map((v) => Math.round(v * 1000) / 1000);
     this.interacted();
-    this.restart();
+    if (control.live) this.update(); else this.restart();
   }
 
   interacted() {

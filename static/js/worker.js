@@ -1,6 +1,7 @@
 // The Python worker: loads Pyodide and numpy off the main thread, then runs sims on request.
 // Messages in:  {type: "init", pyodide, sims} | {type: "runtime", module}
 //               {type: "start", key, run, name, params, seed, source} | {type: "step", key, run}
+//               {type: "update", key, run, params}: a live control's params, sent to the running sim
 //               {type: "stop", key}
 // Messages out: {type: "status", text} | {type: "progress"} | {type: "ready"} | {type: "failed", message}
 //               {type: "frame", key, run, spec, data, ms}: ms, the worker's own time for it
@@ -192,6 +193,8 @@ function handle(message) {
     send(key, run, runner.start(key, name, JSON.stringify(params), seed, source ?? undefined), began);
   } else if (type === "step") {
     send(key, run, runner.step(key), began);
+  } else if (type === "update") {
+    send(key, run, runner.update(key, JSON.stringify(message.params)), began);
   } else if (type === "stop") {
     runner.stop(key);
   }
