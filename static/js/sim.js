@@ -1,12 +1,12 @@
-// One sim on the page: its controls, its animation loop and its drawing. The Python work
-// happens in the worker. While a sim plays, the worker computes one frame ahead of the screen
-// (one request in flight, at most AHEAD frames waiting) and each display frame shows the next
-// one, so a step's round trip never costs a display frame as long as steps average under one.
+// One sim on the page: its runs and the scheduling of their frames, from the worker to the
+// canvas. The Python work happens in the worker. While a sim plays, the worker computes ahead
+// of the screen (one request in flight, at most AHEAD frames waiting) and each display frame
+// shows the next one, so a step's round trip never costs a display frame as long as steps
+// average under one. Its controls are in sim-controls.js, its status and legend in sim-view.js.
 import { announce, SIM_ERROR, SIM_FRAME, SIM_INTERACT, SIM_READY, SIM_RUNAWAY } from "./events.js";
-import { draw, palette, parse, plotArea, prepare } from "./render.js";
-
-// 12 and "%" -> "12%"; 60 and "steps" -> "60 steps" (as the builder's with_unit filter).
-const withUnit = (value, unit = "") => (/^[A-Za-z]/.test(unit) ? `${value} ${unit}` : `${value}${unit}`);
+import { draw, palette, parse, prepare } from "./render.js";
+import { SimControls } from "./sim-controls.js";
+import { SimView } from "./sim-view.js";
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 export const RUNAWAY_MS = 4000; // no frame for this long after a request: the code is stuck
@@ -21,10 +21,7 @@ export class Sim {
     this.config = JSON.parse(element.querySelector(".sim-config").textContent);
     this.name = this.config.name;
     this.canvas = element.querySelector("canvas");
-    this.status = element.querySelector(".sim-status");
-    this.summary = element.querySelector(".sim-summary");
-    this.legend = element.querySelector(".sim-legend");
-    this.form = element.querySelector(".sim-controls");
+    this.view = new SimView(element);
     this.params = Object.fromEntries(this.config.controls.filter((c) => "default" in c).map((c) => [c.name, c.default]));
     Object.assign(this.params, initial.params || {});
     this.seed = initial.seed ?? this.config.seed;
@@ -43,8 +40,12 @@ export class Sim {
     prepare(this.canvas, this.colors);
     this.disposers = [];
     this.alive = true;
-    this.showControls();
-    this.bindControls();
+    this.controls = new SimControls(element, this.config.controls, this.params, {
+      change: (control) => this.changed(control),
+      act: (action, name) => this.act(action, name),
+      clickTarget: () => this.clickTarget(),
+    }, (target, type, handler) => this.listen(target, type, handler));
+    this.watch();
     const loop = () => {
       if (!this.alive) return;
       requestAnimationFrame(loop);
@@ -73,24 +74,20 @@ export class Sim {
     this.disposers.push(() => target.removeEventListener(type, handler));
   }
 
-  setState(state) {
-    this.el.dataset.state = state;
-  }
-
   // --- Python lifecycle -------------------------------------------------------------------
 
   pythonLoading(text) {
-    this.setState("loading");
-    this.showStatus(text);
+    this.view.state = "loading";
+    this.view.showStatus(text);
   }
 
   pythonReady() {
-    if (this.el.dataset.state !== "error") this.showStatus("Computing the first frame…");
+    if (this.view.state !== "error") this.view.showStatus("Computing the first frame…");
     this.restart();
   }
 
   pythonFailed(message) {
-    this.showError(message, () => this.python.start());
+    this.view.showError(message, () => this.python.start());
   }
 
   // The worker was restarted because this sim's code ran away: go back to the original code.
@@ -180,9 +177,9 @@ export class Sim {
     this.frame = frame;
     this.shownRun = this.run;
     if (!this.redraw()) return;
-    if (this.el.dataset.state !== "ready") {
-      this.status.hidden = true;
-      this.setState("ready");
+    if (this.view.state !== "ready") {
+      this.view.hideStatus();
+      this.view.state = "ready";
       announce(this.el, SIM_READY);
     }
     if (this.ended) this.updatePlayback();
@@ -199,99 +196,25 @@ export class Sim {
       this.failed(`This frame cannot be drawn: ${error.message}`);
       return false;
     }
-    const summary = this.frame.summary || "";
-    if (this.summary.textContent !== summary) this.summary.textContent = summary;
-    this.showLegend(this.frame.legend || []);
+    this.view.showFrameText(this.frame);
     return true;
   }
 
-  showLegend(entries) {
-    const key = JSON.stringify(entries);
-    if (this.legend.dataset.key === key) return;
-    this.legend.dataset.key = key;
-    this.legend.replaceChildren(...entries.map(([role, text]) => {
-      const item = document.createElement("li");
-      const swatch = document.createElement("span");
-      swatch.className = "sim-swatch";
-      swatch.dataset.role = role;
-      item.append(swatch, text);
-      return item;
-    }));
-    this.legend.hidden = entries.length === 0;
-  }
-
-  // --- Status and errors -----------------------------------------------------------------
-
-  showStatus(text) {
-    this.status.hidden = false;
-    this.status.replaceChildren(text);
-  }
+  // --- Errors ------------------------------------------------------------------------------
 
   // The sim's code failed, or sent a frame that cannot be drawn: say so, with Retry.
   failed(details) {
     this.ended = true;
     this.ahead = [];
-    this.showError("This simulation stopped with an error.", () => this.restart(), details);
+    this.view.showError("This simulation stopped with an error.", () => this.restart(), details);
     announce(this.el, SIM_ERROR, details);
-  }
-
-  showError(message, retry, details) {
-    this.setState("error");
-    this.status.hidden = false;
-    const text = document.createElement("p");
-    text.textContent = message;
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "button";
-    button.textContent = "Retry";
-    button.addEventListener("click", () => retry());
-    const parts = [text];
-    if (details) {
-      const pre = document.createElement("pre");
-      pre.className = "sim-traceback";
-      pre.textContent = details;
-      parts.push(pre);
-    }
-    parts.push(button);
-    this.status.replaceChildren(...parts);
   }
 
   // --- Controls ----------------------------------------------------------------------------
 
-  // Show the current params and seed in the inputs (they may come from a shared link).
-  showControls() {
-    for (const control of this.config.controls) {
-      const value = this.params[control.name];
-      if (control.kind === "slider") {
-        const input = this.form.elements[control.name];
-        input.value = value;
-        input.parentElement.querySelector("output").textContent = withUnit(value, control.unit);
-      } else if (control.kind === "toggle") {
-        this.form.elements[control.name].checked = Boolean(value);
-      } else if (control.kind === "choice") {
-        for (const radio of this.form.querySelectorAll(`input[name="${control.name}"]`)) radio.checked = radio.value === value;
-      }
-    }
-  }
-
-  bindControls() {
-    this.listen(this.form, "submit", (event) => event.preventDefault());
-    this.listen(this.form, "input", (event) => this.changed(event.target));
-    this.listen(this.form, "change", (event) => this.changed(event.target));
-    this.listen(this.form, "click", (event) => {
-      const button = event.target.closest("button[data-action]");
-      if (button) this.act(button.dataset.action, button.name);
-    });
-    this.listen(this.canvas, "click", (event) => {
-      const box = this.canvas.getBoundingClientRect();
-      this.pick(event.clientX - box.left, event.clientY - box.top);
-    });
-    this.listen(this.canvas, "keydown", (event) => {
-      if (event.key !== "Enter" && event.key !== " ") return;
-      event.preventDefault();
-      const panel = this.clickPanel();
-      if (panel) this.pick(panel.rect.x + panel.rect.w / 2, panel.rect.y + panel.rect.h / 3);
-    });
+  // What the sim follows besides its controls: motion preferences, the theme, its size, and
+  // whether it is on screen (a sim off screen computes nothing).
+  watch() {
     this.listen(reducedMotion, "change", () => { this.playing = !reducedMotion.matches; this.updatePlayback(); });
     this.listen(document, "themechange", () => { this.colors = palette(this.el); this.redraw(); });
     const resize = new ResizeObserver(() => this.redraw());
@@ -304,19 +227,8 @@ export class Sim {
     this.updatePlayback();
   }
 
-  changed(input) {
-    const control = this.config.controls.find((c) => c.name === input.name);
-    if (!control || control.kind === "button" || control.kind === "playback") return;
-    let value = input.value;
-    if (control.kind === "slider") {
-      value = Number(value);
-      const output = input.parentElement.querySelector("output");
-      if (output) output.textContent = withUnit(value, control.unit);
-    } else if (control.kind === "toggle") {
-      value = input.checked;
-    }
-    if (this.params[control.name] === value) return;
-    this.params[control.name] = value;
+  // A control's value changed (SimControls has put it in params).
+  changed(control) {
     this.interacted();
     if (control.live) this.update(); else this.restart();
   }
@@ -343,21 +255,11 @@ export class Sim {
     this.restart();
   }
 
-  clickPanel() {
+  // The panel a canvas click picks in, and where it was drawn; or null.
+  clickTarget() {
     if (!this.frame) return null;
     const index = this.frame.panels.findIndex((p) => p.click);
     return index < 0 ? null : { panel: this.frame.panels[index], rect: this.rects[index] };
-  }
-
-  pick(px, py) {
-    const control = this.config.controls.find((c) => c.kind === "canvas_click");
-    const target = this.clickPanel();
-    if (!control || !target) return;
-    const area = plotArea(target.panel, target.rect);
-    if (px < area.left || px > area.right || py < area.top || py > area.bottom) return;
-    this.params[control.name] = [area.ix(px), area.iy(py)].map((v) => Math.round(v * 1000) / 1000);
-    this.interacted();
-    if (control.live) this.update(); else this.restart();
   }
 
   interacted() {
@@ -365,13 +267,6 @@ export class Sim {
   }
 
   updatePlayback() {
-    const play = this.form.querySelector('button[data-action="play"]');
-    if (play) {
-      play.textContent = this.playing ? "Pause" : "Play";
-      play.setAttribute("aria-pressed", String(this.playing));
-      play.disabled = this.finished;
-    }
-    const step = this.form.querySelector('button[data-action="step"]');
-    if (step) step.disabled = this.finished;
+    this.controls.showPlayback(this.playing, this.finished);
   }
 }
