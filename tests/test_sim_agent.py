@@ -1,5 +1,5 @@
-"""Tests for the agent sim (the whole loop): its controls and frames, and that acting, fitting and
-planning again makes the agent better as its data grows."""
+"""Tests for the agent sim (the whole loop): its controls and frames, that it learns its dynamics
+and its reward from its own data and plans with both, and every claim chapter 8 makes about it."""
 
 import numpy as np
 import pytest
@@ -9,12 +9,21 @@ from sims import contract
 from sims import pointmass as pm
 from simkit import frames
 
-SEEDS = range(5)
+SEEDS = range(6)
+_runs = {}
 
 
-@pytest.fixture(scope="module")
-def agents():
-    return [sim.run(seed) for seed in SEEDS]
+def runs(horizon=15, refit=True, samples=100):
+    """The whole loop over SEEDS at one setting, computed once per session."""
+    key = (horizon, refit, samples)
+    if key not in _runs:
+        _runs[key] = [sim.run(seed, horizon, samples, refit) for seed in SEEDS]
+    return _runs[key]
+
+
+def late(agents, field):
+    """Per seed, the values of `field` in the last five episodes."""
+    return np.array([getattr(a, field)[5:] for a in agents])
 
 
 def test_controls_follow_the_contract():
@@ -24,11 +33,12 @@ def test_controls_follow_the_contract():
     assert by_name["reset"]["action"] == "reset"
     assert (by_name["horizon"]["min"], by_name["horizon"]["max"]) == (5, 30)
     assert (by_name["samples"]["min"], by_name["samples"]["max"]) == (10, 300)
+    assert by_name["refit"]["kind"] == "toggle" and by_name["refit"]["default"] is True
     assert sim.TITLE and sim.HOW and sim.__doc__
 
 
 @pytest.mark.parametrize("params,limit", [({}, None), ({"horizon": 5, "samples": 10}, 200),
-                                          ({"horizon": 30, "samples": 300}, 30)])
+                                          ({"horizon": 30, "samples": 300, "refit": False}, 30)])
 def test_every_frame_is_valid(params, limit):
     fs = frames(sim, limit=limit, **params)
     assert limit or len(fs) == sim.EPISODES * sim.EPISODE_STEPS
@@ -43,25 +53,111 @@ def test_every_frame_is_valid(params, limit):
         assert contract.pack(f)[1].size < 50_000
 
 
-def test_the_model_is_refitted_on_all_data_so_far(agents):
-    for agent in agents:
+def test_panel_titles_are_short_enough_to_fit():
+    for horizon in (5, 30):
+        f = frames(sim, limit=1, horizon=horizon)[0]
+        assert all(len(p["title"]) <= 26 for p in f["panels"]), [p["title"] for p in f["panels"]]
+
+
+def test_the_summary_carries_the_returns_the_distance_and_the_model_error():
+    last = frames(sim, horizon=5)[-1]["summary"]
+    agent = runs(horizon=5)[0]          # the same seed: the same run
+    assert f"{agent.returns[0]:.1f} in the first" in last
+    assert f"{agent.returns[-1]:.1f} in the last" in last
+    assert f"{agent.final_distances[-1]:.2f} m from the goal" in last
+    assert f"5-step model error {agent.errors[-1][1]:.2f} m" in last
+
+
+def test_the_models_are_refitted_on_all_data_so_far():
+    # "As data accumulates, its model is refitted on everything it has experienced so far."
+    for agent in runs():
         counts = [n for n, _ in agent.errors]
-        total = sim.EPISODES * sim.EPISODE_STEPS
-        assert counts == list(range(0, total + 1, sim.REFIT_EVERY))
-        assert len(agent.returns) == sim.EPISODES
+        assert counts == list(range(0, sim.EPISODES * sim.EPISODE_STEPS + 1, sim.REFIT_EVERY))
+        assert len(agent.rewards.R) == len(agent.data["S"]) == sim.EPISODES * sim.EPISODE_STEPS
 
 
-def test_the_return_improves_as_data_grows(agents):
-    first = np.array([a.returns[0] for a in agents])
-    later = np.array([np.mean(a.returns[1:]) for a in agents])
-    assert later.mean() > first.mean() + 5
-    assert np.sum(later > first) >= len(agents) - 1
+def test_the_world_model_is_conditioned_on_actions():
+    agent = runs()[0]
+    s = np.tile(sim.START, (2, 1))
+    left, right = agent.dynamics.predict(s, np.array([[-1.0, 0.0], [1.0, 0.0]]))
+    true_left, true_right = pm.step(s, np.array([[-1.0, 0.0], [1.0, 0.0]]))
+    # The fitted model moves the mass the way the force pushes it, by about the true amount.
+    np.testing.assert_allclose(right[2] - left[2], true_right[2] - true_left[2], rtol=0.1)
 
 
-def test_the_held_out_model_error_falls_with_more_data(agents):
-    errors = np.array([[e for _, e in a.errors] for a in agents]).mean(0)
-    n = np.array([n for n, _ in agents[0].errors])
-    checkpoints = [errors[n == k][0] for k in (20, 60, 120, 300, 600)]
-    assert all(a > b for a, b in zip(checkpoints, checkpoints[1:])), checkpoints
-    # Near the true system's noise floor at the end (velocity noise 0.02, RMS over 4 parts).
-    assert checkpoints[-1] < 1.5 * pm.NOISE
+def test_the_planner_scores_plans_with_its_own_learned_reward():
+    agent = sim.Agent(0, 15, 100)
+    for _ in range(100):
+        p = agent.step()
+    # The plan's score is the reward model's sum over the imagined states, not the true one.
+    assert p["score"] == pytest.approx(float(agent.rewards(p["states"][1:]).sum()))
+    assert abs(p["score"] - float(sim.reward(p["states"][1:]).sum())) > 1e-3
+
+
+def test_the_reward_model_learns_the_goal_and_the_wall_where_it_was_felt():
+    P = pm.random_states(np.random.default_rng(9), 2000)[:, :2]
+    away = ~sim.in_wall(P)
+    for agent in runs():
+        err = np.abs(agent.rewards(P) - sim.reward(P))
+        assert np.median(err[away]) < 0.1                  # the bowl round the goal
+        felt = np.array(agent.rewards.P)[sim.in_wall(np.array(agent.rewards.P))]
+        bowl = sim.bowl_features(felt) @ agent.rewards.bowl
+        assert np.mean(bowl - agent.rewards(felt)) > 1.5   # the wall, where it was felt
+
+
+def test_before_the_first_fit_all_plans_look_alike_and_the_agent_acts_at_random():
+    # HOW: "Before the first fit both models predict nothing, all plans look alike."
+    agent = sim.Agent(0, 15, 100)
+    for _ in range(sim.REFIT_EVERY - 1):
+        p = agent.step()
+        assert p["score"] == 0 and np.all(agent.rewards(p["samples"][:, 1:]) == 0)
+
+
+def test_ch8_claim_first_episode_plans_do_not_match_the_real_path():
+    # "In the very first episode ... will the orange plans match the teal path? Watch the model
+    # error from one episode to the next": no, and the error falls episode by episode.
+    errors = np.array([[e for _, e in a.errors] for a in runs()])
+    per_episode = errors[:, ::sim.EPISODE_STEPS // sim.REFIT_EVERY]   # at each episode's start
+    assert np.all(per_episode[:, 0] > 10 * per_episode[:, 2])        # unfitted vs episode 3
+    mean = per_episode.mean(0)
+    assert mean[1] > mean[2] > mean[-1]
+    assert np.all(errors[:, -1] < 0.1)                 # 15 imagined steps within 10 cm at the end
+
+
+def test_ch8_claim_return_improves_and_is_reliable_from_episode_three():
+    # "How many episodes does the agent need before it reliably collects reward?"
+    R = np.array([a.returns for a in runs()])
+    D = np.array([a.final_distances for a in runs()])
+    assert np.all(R[:, 0] < 35)                        # the first episode is random
+    assert np.all(R[:, 2:] > 40) and np.all(D[:, 2:] < 0.5)
+
+
+def test_ch8_claim_a_horizon_of_5_is_myopic_and_stops_in_front_of_the_wall():
+    short = runs(horizon=5)
+    dist, ret = late(short, "final_distances"), late(short, "returns")
+    assert np.mean(dist > 1.0) > 0.8                   # ends far from the goal...
+    ends = np.array([a.paths[-1][-1, :2] for a in short])
+    assert np.mean(ends[:, 0] < sim.WALLS[0, 0]) > 0.8  # ... in front of the wall
+    assert ret.mean() < late(runs(), "returns").mean() - 8
+
+
+def test_ch8_claim_more_samples_do_not_free_the_short_horizon():
+    dist = late(runs(horizon=5, samples=300), "final_distances")
+    assert np.mean(dist > 1.0) > 0.8
+
+
+def test_ch8_claim_a_horizon_of_15_sees_round_the_wall_and_reaches_the_goal():
+    dist = late(runs(), "final_distances")
+    assert np.median(dist) < 0.2 and np.mean(dist < 0.5) > 0.9
+
+
+def test_ch8_claim_30_steps_in_a_model_fitted_once_fail_because_its_errors_compound():
+    frozen = runs(horizon=30, refit=False)
+    # The model fitted on 20 steps errs far more after 30 imagined steps than after 15 ...
+    e30 = np.array([a.errors[-1][1] for a in frozen])
+    e15 = np.array([a.errors[-1][1] for a in runs(horizon=15, refit=False)])
+    assert np.all(e30 > 1.5 * e15) and np.all(e30 > 0.5)
+    # ... and planning 30 steps through it fails where 15 steps, or a refitted model, succeed.
+    ret = late(frozen, "returns").mean(1)
+    assert np.all(ret < late(runs(horizon=15, refit=False), "returns").mean(1) - 5)
+    assert np.all(ret < late(runs(horizon=30), "returns").mean(1) - 5)
