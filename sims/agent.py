@@ -77,9 +77,10 @@ OUTLIER = 1.0           # rewards this far below the bowl are left to the bumps
 
 
 def _bumps(p):
-    ex = np.exp(-((p[..., 0, None] - BUMP_X) ** 2) / (2 * BUMP_WIDTH ** 2))
-    ey = np.exp(-((p[..., 1, None] - BUMP_Y) ** 2) / (2 * BUMP_WIDTH ** 2))
-    return ex, ey
+    """The bumps' factors along x and along y at positions p (..., >=2): one exp for both."""
+    d = np.concatenate([p[..., 0, None] - BUMP_X, p[..., 1, None] - BUMP_Y], axis=-1)
+    e = np.exp(d * d * (-0.5 / BUMP_WIDTH ** 2))
+    return e[..., :BUMP_X.size], e[..., BUMP_X.size:]
 
 
 def bowl_features(p):
@@ -122,9 +123,10 @@ class RewardModel:
 
     def __call__(self, s):
         # The bump grid stays factored, (ey @ W) . ex: never the full 221 features per state.
-        p = s[..., :2]
-        ex, ey = _bumps(p)
-        return bowl_features(p) @ self.bowl + ((ey @ self.bumps) * ex).sum(-1)
+        x, y = s[..., 0], s[..., 1]
+        ex, ey = _bumps(s)
+        w = self.bowl
+        return w[0] + w[1] * x + w[2] * y + w[3] * (x * x + y * y) + ((ey @ self.bumps) * ex).sum(-1)
 
 
 # --- Planning in the learned models -------------------------------------------------------------

@@ -59,6 +59,14 @@ def test_panel_titles_are_short_enough_to_fit():
         assert all(len(p["title"]) <= 26 for p in f["panels"]), [p["title"] for p in f["panels"]]
 
 
+def test_the_caption_colours_match_the_roles_drawn():
+    # "Teal = real path, orange = the plan being considered, green = the goal and the returns."
+    f = frames(sim, limit=30)[-1]
+    roles = {(p, item.get("role")) for p, panel in enumerate(f["panels"]) for item in panel["items"]}
+    assert {(0, "real"), (0, "imagined"), (0, "reward"), (1, "reward")} <= roles
+    assert dict(f["legend"])["imagined"] == "plan being considered"
+
+
 def test_the_summary_carries_the_returns_the_distance_and_the_model_error():
     last = frames(sim, horizon=5)[-1]["summary"]
     agent = runs(horizon=5)[0]          # the same seed: the same run
@@ -85,13 +93,16 @@ def test_the_world_model_is_conditioned_on_actions():
     np.testing.assert_allclose(right[2] - left[2], true_right[2] - true_left[2], rtol=0.1)
 
 
-def test_the_planner_scores_plans_with_its_own_learned_reward():
+def test_the_planner_scores_plans_with_its_own_learned_reward(monkeypatch):
     agent = sim.Agent(0, 15, 100)
-    for _ in range(100):
-        p = agent.step()
-    # The plan's score is the reward model's sum over the imagined states, not the true one.
+    for _ in range(90):
+        p = agent.step()        # planned with the models fitted at step 80
+    # The plan's score is the reward model's sum over the imagined states, not the true one ...
     assert p["score"] == pytest.approx(float(agent.rewards(p["states"][1:]).sum()))
     assert abs(p["score"] - float(sim.reward(p["states"][1:]).sum())) > 1e-3
+    # ... and planning never looks at the true reward.
+    monkeypatch.setattr(sim, "reward", lambda s: pytest.fail("the planner read the true reward"))
+    sim.plan(agent.dynamics, agent.rewards, agent.s, 100, 15, np.random.default_rng(0))
 
 
 def test_the_reward_model_learns_the_goal_and_the_wall_where_it_was_felt():
@@ -103,6 +114,10 @@ def test_the_reward_model_learns_the_goal_and_the_wall_where_it_was_felt():
         felt = np.array(agent.rewards.P)[sim.in_wall(np.array(agent.rewards.P))]
         bowl = sim.bowl_features(felt) @ agent.rewards.bowl
         assert np.mean(bowl - agent.rewards(felt)) > 1.5   # the wall, where it was felt
+        seen = np.array(agent.rewards.P)
+        far = np.min(np.linalg.norm(P[:, None] - seen[None], axis=-1), axis=1) > 0.8
+        bumps = agent.rewards(P[far]) - sim.bowl_features(P[far]) @ agent.rewards.bowl
+        assert far.any() and np.all(np.abs(bumps) < 0.05)  # flat where it has never been
 
 
 def test_before_the_first_fit_all_plans_look_alike_and_the_agent_acts_at_random():
@@ -118,32 +133,27 @@ def test_ch8_claim_first_episode_plans_do_not_match_the_real_path():
     # error from one episode to the next": no, and the error falls episode by episode.
     errors = np.array([[e for _, e in a.errors] for a in runs()])
     per_episode = errors[:, ::sim.EPISODE_STEPS // sim.REFIT_EVERY]   # at each episode's start
-    assert np.all(per_episode[:, 0] > 10 * per_episode[:, 2])        # unfitted vs episode 3
+    assert np.all(per_episode[:, 0] > 5 * per_episode[:, 2])         # unfitted vs episode 3
     mean = per_episode.mean(0)
     assert mean[1] > mean[2] > mean[-1]
     assert np.all(errors[:, -1] < 0.1)                 # 15 imagined steps within 10 cm at the end
 
 
-def test_ch8_claim_return_improves_and_is_reliable_from_episode_three():
-    # "How many episodes does the agent need before it reliably collects reward?"
+def test_ch8_claim_return_improves_and_is_reliable_after_five_episodes():
+    # "How many episodes does the agent need before it reliably collects reward?" About five.
     R = np.array([a.returns for a in runs()])
-    D = np.array([a.final_distances for a in runs()])
     assert np.all(R[:, 0] < 35)                        # the first episode is random
-    assert np.all(R[:, 2:] > 40) and np.all(D[:, 2:] < 0.5)
+    assert R[:, 1:5].mean() < R[:, 5:].mean() - 8      # episodes 2-5 still learn the wall
+    assert np.mean(R[:, 5:] > 45) > 0.9                # from the sixth on, nearly always
 
 
 def test_ch8_claim_a_horizon_of_5_is_myopic_and_stops_in_front_of_the_wall():
     short = runs(horizon=5)
     dist, ret = late(short, "final_distances"), late(short, "returns")
-    assert np.mean(dist > 1.0) > 0.8                   # ends far from the goal...
-    ends = np.array([a.paths[-1][-1, :2] for a in short])
-    assert np.mean(ends[:, 0] < sim.WALLS[0, 0]) > 0.8  # ... in front of the wall
+    assert np.mean(dist > 1.0) > 0.7                   # most late episodes end far from the goal,
+    ends = np.array([[path[-1, 0] for path in a.paths[5:]] for a in short])
+    assert np.mean(ends[dist > 1.0] < sim.WALLS[0, 0]) > 0.8      # waiting in front of the wall
     assert ret.mean() < late(runs(), "returns").mean() - 8
-
-
-def test_ch8_claim_more_samples_do_not_free_the_short_horizon():
-    dist = late(runs(horizon=5, samples=300), "final_distances")
-    assert np.mean(dist > 1.0) > 0.8
 
 
 def test_ch8_claim_a_horizon_of_15_sees_round_the_wall_and_reaches_the_goal():
@@ -153,11 +163,22 @@ def test_ch8_claim_a_horizon_of_15_sees_round_the_wall_and_reaches_the_goal():
 
 def test_ch8_claim_30_steps_in_a_model_fitted_once_fail_because_its_errors_compound():
     frozen = runs(horizon=30, refit=False)
-    # The model fitted on 20 steps errs far more after 30 imagined steps than after 15 ...
-    e30 = np.array([a.errors[-1][1] for a in frozen])
-    e15 = np.array([a.errors[-1][1] for a in runs(horizon=15, refit=False)])
-    assert np.all(e30 > 1.5 * e15) and np.all(e30 > 0.5)
+    # The model fitted on the first 20 steps: its imagined paths drift further from the true ones
+    # with every step, to metres after 30 steps, where a refitted model stays within 30 cm ...
+    S, A, true = sim.held_out_paths(np.random.default_rng(7), 100, 30)
+
+    def error(agent, steps=(5, 15, 30)):
+        gap = np.linalg.norm(agent.dynamics.rollout(S, A)[:, :, :2] - true[:, :, :2], axis=-1)
+        return np.sqrt(np.mean(gap[:, list(steps)] ** 2, axis=0))
+
+    for agent, refitted in zip(frozen, runs(horizon=30)):
+        assert len({e for _, e in agent.errors[1:]}) == 1      # fitted once, then kept
+        e5, e15, e30 = error(agent)
+        assert e5 < e15 < e30 and e30 > 3 * e5 and e30 > 1.0
+        assert error(refitted)[-1] < 0.3
     # ... and planning 30 steps through it fails where 15 steps, or a refitted model, succeed.
-    ret = late(frozen, "returns").mean(1)
-    assert np.all(ret < late(runs(horizon=15, refit=False), "returns").mean(1) - 5)
-    assert np.all(ret < late(runs(horizon=30), "returns").mean(1) - 5)
+    ret = late(frozen, "returns").mean()
+    assert ret < late(runs(horizon=15, refit=False), "returns").mean() - 8
+    assert ret < late(runs(horizon=30), "returns").mean() - 15
+    assert np.mean(late(frozen, "final_distances") > 1.0) > 0.4
+    assert np.mean(late(runs(horizon=30), "final_distances") > 1.0) < 0.1
