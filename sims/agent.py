@@ -31,6 +31,7 @@ HOW = (
 CONTROLS = [
     playback(),
     button("reset", "Reset", action="reset"),
+    button("reseed", "New agent", action="reseed"),
     slider("horizon", "Planning horizon", 5, 30, 15, unit="steps"),
     slider("samples", "Samples per plan", 10, 300, 100),
     toggle("refit", "Refit the dynamics", True),

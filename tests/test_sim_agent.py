@@ -31,6 +31,7 @@ def test_controls_follow_the_contract():
     by_name = {c["name"]: c for c in sim.CONTROLS}
     assert by_name["playback"]["kind"] == "playback"
     assert by_name["reset"]["action"] == "reset"
+    assert by_name["reseed"]["action"] == "reseed"
     assert (by_name["horizon"]["min"], by_name["horizon"]["max"]) == (5, 30)
     assert (by_name["samples"]["min"], by_name["samples"]["max"]) == (10, 300)
     assert by_name["refit"]["kind"] == "toggle" and by_name["refit"]["default"] is True
@@ -180,5 +181,7 @@ def test_ch8_claim_30_steps_in_a_model_fitted_once_fail_because_its_errors_compo
     ret = late(frozen, "returns").mean()
     assert ret < late(runs(horizon=15, refit=False), "returns").mean() - 8
     assert ret < late(runs(horizon=30), "returns").mean() - 15
-    assert np.mean(late(frozen, "final_distances") > 1.0) > 0.4
+    # "Press New agent to try a few more: most of them fail": most late episodes end > 1 m away.
+    assert np.sum(np.mean(late(frozen, "final_distances") > 1.0, axis=1) > 0.5) >= 4
+    assert np.all(np.mean(late(runs(), "final_distances") < 0.5, axis=1) >= 0.6)
     assert np.mean(late(runs(horizon=30), "final_distances") > 1.0) < 0.1
