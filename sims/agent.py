@@ -45,7 +45,8 @@ DYNAMICS_RIDGE = 1e-3
 START = np.array([-1.5, 0.0, 0.0, 0.0])
 START_JITTER = 0.15
 GOAL = np.array([1.5, 0.0])
-GOAL_RADIUS = 0.15          # for drawing and "reached" checks
+GOAL_RADIUS = 0.15          # for drawing
+REACHED = 0.5               # m: an episode that ends this close to the goal reached it
 REWARD_CURVE = 0.1          # the reward is 1 - REWARD_CURVE * d^2
 WALLS = np.array([[-0.15, -0.6, 0.15, 0.6]])   # x0, y0, x1, y1 (m): across the straight way
 WALL_COST = 4.0             # reward lost per step inside the wall
@@ -284,9 +285,10 @@ def _frame(agent, p):
     else:
         learning = f"{h}-step model error {agent.errors[-1][1]:.2f} m"
     if agent.done:
+        reached = sum(d < REACHED for d in agent.final_distances[-5:])
         summary = (f"after {EPISODES} episodes at horizon {h}: return {returns[0]:.1f} in the "
-                   f"first, {returns[-1]:.1f} in the last, which ends "
-                   f"{agent.final_distances[-1]:.2f} m from the goal; {learning}")
+                   f"first, {np.mean(returns[-5:]):.1f} on average in the last five, "
+                   f"{reached} of which ended within {REACHED} m of the goal; {learning}")
     else:
         summary = (f"episode {episode} of {EPISODES}, step {len(agent.path) - 1}/{EPISODE_STEPS}:"
                    f" return so far {agent.episode_return:.1f}, "
