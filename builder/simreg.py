@@ -34,11 +34,10 @@ def load_registry(root):
 def load_sim(name):
     """Import one registered sim and validate its declarations (raises on a broken module)."""
     module = importlib.import_module(f"sims.{name}")
-    contract = importlib.import_module("sims.contract")
     for attribute in ("TITLE", "HOW", "CONTROLS", "simulate"):
         if not hasattr(module, attribute):
             raise ValueError(f"sims/{name}.py does not define {attribute}")
-    contract.validate_controls(module.CONTROLS)
+    contract().validate_controls(module.CONTROLS)
     return SimInfo(name, module.TITLE, module.HOW, module.CONTROLS, module)
 
 
@@ -49,7 +48,6 @@ def contract():
 
 def trial_run(info, seed=0):
     """Run the sim once with its defaults in CPython; returns the first frame."""
-    contract = importlib.import_module("sims.contract")
-    frame = next(iter(info.module.simulate(contract.defaults(info.controls), seed)))
-    contract.validate_frame(frame)
+    frame = next(iter(info.module.simulate(contract().defaults(info.controls), seed)))
+    contract().validate_frame(frame)
     return frame

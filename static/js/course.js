@@ -64,8 +64,9 @@ function setUpPage() {
     readShared(location.hash, name, controls).then((shared) => {
       if (!active) return;
       // A link's controls and seed apply at once; code from a link or a file waits for Run.
+      const imported = store.pending(name);
       const pending = shared?.source ? { source: shared.source, notice: FROM_LINK }
-        : store.pending(name) ? { source: store.pending(name), notice: FROM_FILE } : null;
+        : imported ? { source: imported, notice: FROM_FILE } : null;
       const source = pending ? null : store.code(name);
       const sim = new Sim(element, python, { params: shared?.params, seed: shared?.seed, source });
       sims.push(sim);

@@ -20,10 +20,10 @@ export function initEditor(sim, store, bundleUrl, pending = null) {
   toggle.hidden = false;
   badge.hidden = !sim.shown.source;
 
-  const say = (text, isError = false, isNotice = false) => {
+  // kind: "" for news, "error", or "notice" for code someone else wrote.
+  const say = (text, kind = "") => {
     message.textContent = text;
-    message.classList.toggle("is-error", isError);
-    message.classList.toggle("is-notice", isNotice);
+    for (const each of ["error", "notice"]) message.classList.toggle(`is-${each}`, kind === each);
   };
 
   async function open({ focus = true } = {}) {
@@ -37,13 +37,13 @@ export function initEditor(sim, store, bundleUrl, pending = null) {
     toggle.setAttribute("aria-expanded", "true");
     if (focus) editor.input.focus();
   }
-  const couldNotLoad = () => say("The code could not be loaded. Check your connection and try again.", true);
+  const couldNotLoad = () => say("The code could not be loaded. Check your connection and try again.", "error");
 
   sim.listen(toggle, "click", () => {
     if (panel.hidden) open().catch(couldNotLoad);
     else { panel.hidden = true; toggle.setAttribute("aria-expanded", "false"); }
   });
-  if (pending) open({ focus: false }).then(() => say(pending.notice, false, true)).catch(couldNotLoad);
+  if (pending) open({ focus: false }).then(() => say(pending.notice, "notice")).catch(couldNotLoad);
   sim.listen(panel, "click", (event) => {
     const action = event.target.closest("button[data-code]")?.dataset.code;
     if (!action || !editor) return;
@@ -65,13 +65,14 @@ export function initEditor(sim, store, bundleUrl, pending = null) {
   });
   sim.listen(sim.element, SIM_ERROR, (event) => {
     const line = [...event.detail.matchAll(/\(edited\)", line (\d+)/g)].pop();
-    say(line ? `Your code stopped with an error at line ${line[1]}: see the traceback in the picture.` :
-      "The simulation stopped with an error: see the traceback in the picture.", true);
+    const why = event.detail.startsWith("Traceback") ? "the traceback" : "the message"; // a broken frame has no line
+    say(line ? `Your code stopped with an error at line ${line[1]}: see ${why} in the picture.` :
+      `The simulation stopped with an error: see ${why} in the picture.`, "error");
     if (line && editor && !panel.hidden) editor.showLine(Number(line[1]));
   });
   sim.listen(sim.element, SIM_RUNAWAY, () => {
     say(`Your code ran for more than ${RUNAWAY_MS / 1000} seconds without drawing a frame, so Python was restarted `
-      + "and the original code runs again. Your edit is still here: fix it and press Run.", true);
+      + "and the original code runs again. Your edit is still here: fix it and press Run.", "error");
     badge.hidden = true;
   });
 }

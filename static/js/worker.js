@@ -36,7 +36,7 @@ function fail(error) {
 
 async function init({ pyodide: indexURL, sims }) {
   status("Downloading Python…");
-  reportProgress();
+  const loaded = reportProgress();
   const bundle = fetch(sims).then((r) => {
     if (!r.ok) throw new Error(`${sims}: HTTP ${r.status}`);
     return r.json();
@@ -69,6 +69,7 @@ async function init({ pyodide: indexURL, sims }) {
   }
   py.runPython("import sys; sys.path.insert(0, '/home/pyodide')");
   runner = py.pyimport("sims.runner");
+  loaded();
   lockDown();
   self.postMessage({ type: "ready" });
   while (queue.length) handle(queue.shift());
@@ -90,7 +91,7 @@ function lockDown() {
 }
 
 // Tell the page that bytes are still arriving, at most twice a second, so that it can tell a
-// slow download from a stalled one.
+// slow download from a stalled one. Returns how to stop: once Python is up, fetch is itself again.
 function reportProgress() {
   const fetchBytes = self.fetch;
   let last = 0;
@@ -111,6 +112,7 @@ function reportProgress() {
     Object.defineProperty(counted, "url", { value: response.url });
     return counted;
   };
+  return () => (self.fetch = fetchBytes);
 }
 
 // Import the other sims while the learner reads, one per idle moment, so that the next
