@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import urllib.request
 import zipfile
@@ -129,7 +130,15 @@ def precompiled(folder, archives):
 
 
 def install(out):
-    """Copy the runtime into out/pyodide with a lock that lists exactly what is shipped."""
+    """Copy the runtime into out/pyodide with a lock that lists exactly what is shipped.
+
+    Returns what the worker needs to start Python without asking the server first: the lock
+    (Pyodide's lockFileContents) and how numpy ships. By default numpy ships as its files,
+    unpacked at build time into an uncompressed tar that the worker writes into Python's file
+    system before Python starts: no wheel to unzip in Python, and each extension module is linked
+    only when it is imported. UWM_NUMPY_WHEEL=1 ships the wheel for Pyodide to install instead
+    (the benchmark's comparison, docs/benchmarks.md).
+    """
     folder = assemble()
     target = out / "pyodide"
     target.mkdir(parents=True)
@@ -137,16 +146,35 @@ def install(out):
     wheels = [lock["packages"][name]["file_name"] for name in PACKAGES]
     compiled = precompiled(folder, ["python_stdlib.zip", *wheels])
     source = {a: (compiled or folder) / a for a in ["python_stdlib.zip", *wheels]}
+    unpacked = os.environ.get("UWM_NUMPY_WHEEL") != "1"
     shipped = {}
     for name in PACKAGES:
         entry = dict(lock["packages"][name])
-        link_or_copy(source[entry["file_name"]], target / entry["file_name"])
+        if unpacked:
+            entry["file_name"] = Path(entry["file_name"]).stem + ".tar"
+            files_of(source[entry["file_name"][:-4] + ".whl"], target / entry["file_name"])
+        else:
+            link_or_copy(source[entry["file_name"]], target / entry["file_name"])
         entry["sha256"] = sha256(target / entry["file_name"])
         shipped[name] = entry
     for name in RUNTIME_FILES[:-1]:
         link_or_copy(source.get(name, folder / name), target / name)
     lock["packages"] = shipped
     (target / "pyodide-lock.json").write_text(json.dumps(lock, indent=1))
+    return {"lock": lock, "unpacked": unpacked}
+
+
+def files_of(wheel, target):
+    """The wheel's files as an uncompressed POSIX tar, in the wheel's order, with fixed metadata
+    so that the same wheel always gives the same bytes (and the same sha256)."""
+    with zipfile.ZipFile(wheel) as z, tarfile.open(target, "w", format=tarfile.USTAR_FORMAT) as tar:
+        for info in z.infolist():
+            if info.is_dir():
+                continue
+            member = tarfile.TarInfo(info.filename)
+            member.size, member.mode, member.mtime = info.file_size, 0o644, 0
+            with z.open(info) as data:
+                tar.addfile(member, data)
 
 
 def link_or_copy(source, target):
