@@ -74,7 +74,7 @@ def parse_args(argv):
     parser.add_argument("--loading-only", action="store_true",
                         help="only the floor and the chapter's first visit and revisits")
     parser.add_argument("--compare", metavar="NAME=VALUE",
-                        help="also build the site with this environment variable set (e.g. UWM_NUMPY_WHEEL=1), "
+                        help="also build the site with this environment variable set (e.g. UWM_NUMPY=wheel), "
                              "serve it under /compared/ and load it in every run beside the default build")
     parser.add_argument("--out", default=str(ROOT / "bench-results" / "latest.json"))
     args = parser.parse_args(argv)

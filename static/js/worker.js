@@ -160,15 +160,17 @@ function runtimeFailure() {
   });
 }
 
-// numpy's files (a tar made by the builder from the wheel), checked against the lock's sha256
-// before any of them reaches Python.
+// numpy's files (a tar, perhaps gzipped, made by the builder from the wheel), checked against
+// the lock's sha256 before any of them reaches Python.
 async function numpyFiles(indexURL, numpy) {
   const response = await fetch(indexURL + numpy.file_name);
   if (!response.ok) throw missing("numpy's files", numpy.file_name, response);
   const bytes = new Uint8Array(await response.arrayBuffer());
   const actual = await sha256(bytes);
   if (actual !== numpy.sha256) throw wrongDigest("numpy's files", numpy, actual);
-  return bytes;
+  if (!numpy.file_name.endsWith(".gz")) return bytes;
+  const inflated = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(inflated).arrayBuffer());
 }
 
 // Write a POSIX (ustar) tar's files under folder. Each file is a view of the tar's one buffer,

@@ -297,7 +297,7 @@ def test_a_stalled_download_ends_in_an_error_with_retry(context, origin):
     assert page.is_visible(f"{SIM} button:has-text('Retry')")
 
 
-NUMPY_FILES = pyodide.NUMPY_WHEEL.removesuffix(".whl") + ".tar"
+NUMPY_FILES = pyodide.NUMPY_WHEEL.removesuffix(".whl") + ".tar.gz"
 
 
 @pytest.mark.parametrize("file, body, expected", [

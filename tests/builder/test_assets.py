@@ -52,7 +52,7 @@ def test_the_shipped_lock_lists_exactly_what_is_shipped_with_its_sha256(built_si
     lock = json.loads((folder / "pyodide-lock.json").read_text())
     assert sorted(lock["packages"]) == ["numpy"]
     entry = lock["packages"]["numpy"]
-    assert entry["file_name"] == pyodide.NUMPY_WHEEL.removesuffix(".whl") + ".tar"
+    assert entry["file_name"] == pyodide.NUMPY_WHEEL.removesuffix(".whl") + ".tar.gz"
     assert entry["sha256"] == pyodide.sha256(folder / entry["file_name"])
     shipped = {p.name for p in folder.iterdir()}
     assert shipped == {"pyodide-lock.json", entry["file_name"], *pyodide.RUNTIME_FILES[:-1]}
@@ -66,8 +66,8 @@ def test_every_page_gives_the_worker_the_lock_so_it_asks_the_server_nothing_firs
 
 
 def shipped_numpy(built_site):
-    """{name: bytes} of the numpy files the site ships (a tar of the precompiled wheel's files)."""
-    with tarfile.open(built_site / "pyodide" / (pyodide.NUMPY_WHEEL.removesuffix(".whl") + ".tar")) as tar:
+    """{name: bytes} of the numpy files the site ships (a gzipped tar of the precompiled wheel's files)."""
+    with tarfile.open(built_site / "pyodide" / (pyodide.NUMPY_WHEEL.removesuffix(".whl") + ".tar.gz")) as tar:
         assert all(m.isfile() for m in tar.getmembers())  # the worker writes files only
         return {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
 
@@ -96,10 +96,16 @@ def test_the_shipped_numpy_leaves_out_what_only_building_against_it_needs(built_
 
 
 def test_the_wheel_ships_instead_when_asked(tmp_path, monkeypatch):
-    # The benchmark's comparison (UWM_NUMPY_WHEEL=1): Pyodide installs the wheel itself.
-    monkeypatch.setenv("UWM_NUMPY_WHEEL", "1")
+    # The benchmark's comparison (UWM_NUMPY=wheel): Pyodide installs the wheel itself.
+    monkeypatch.setenv("UWM_NUMPY", "wheel")
     python = pyodide.install(tmp_path)
     entry = python["lock"]["packages"]["numpy"]
     assert python["unpacked"] is False and entry["file_name"] == pyodide.NUMPY_WHEEL
     assert entry["sha256"] == pyodide.sha256(tmp_path / "pyodide" / pyodide.NUMPY_WHEEL)
     assert json.loads((tmp_path / "pyodide" / "pyodide-lock.json").read_text()) == python["lock"]
+
+
+def test_an_unknown_form_of_numpy_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("UWM_NUMPY", "zip")
+    with pytest.raises(AssetError, match="UWM_NUMPY=zip: use one of tar.gz, tar, wheel"):
+        pyodide.install(tmp_path)
