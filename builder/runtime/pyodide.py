@@ -139,7 +139,8 @@ def install(out):
     (Pyodide's lockFileContents) and how numpy ships. By default numpy ships as its files,
     unpacked at build time into a tar that the worker writes into Python's file system before
     Python starts: no wheel to unzip in Python, and each extension module is linked only when it
-    is imported. The tar is gzipped (a host compresses no .tar), and inflated by the browser.
+    is imported. The tar is gzipped (a static host need not compress a .tar), and inflated by
+    the worker.
     UWM_NUMPY=tar ships it uncompressed, UWM_NUMPY=wheel the wheel for Pyodide to install:
     the benchmark's comparisons (bench.py --compare, docs/benchmarks.md).
     """
