@@ -177,7 +177,8 @@ async function numpyFiles(indexURL, numpy) {
 // which the file system keeps rather than copies (canOwn): nothing is unpacked twice. An
 // extension module among them is linked by Python's import, only if it is imported.
 function untar(FS, folder, tar) {
-  const text = (at, length) => new TextDecoder().decode(tar.subarray(at, at + length)).replace(/\0.*$/s, "");
+  const decoder = new TextDecoder();
+  const text = (at, length) => decoder.decode(tar.subarray(at, at + length)).replace(/\0.*$/s, "");
   const made = new Set();
   for (let at = 0; at + 512 <= tar.length && tar[at] !== 0;) {
     const prefix = text(at + 345, 155);
@@ -188,7 +189,10 @@ function untar(FS, folder, tar) {
     if (type === 0x30 || type === 0) { // a regular file
       const path = `${folder}/${name}`;
       const dir = path.slice(0, path.lastIndexOf("/"));
-      if (!made.has(dir)) FS.mkdirTree(dir), made.add(dir);
+      if (!made.has(dir)) {
+        FS.mkdirTree(dir);
+        made.add(dir);
+      }
       FS.writeFile(path, tar.subarray(at, at + size), { canOwn: true });
     }
     at += Math.ceil(size / 512) * 512;
