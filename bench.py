@@ -2,6 +2,7 @@
 """The performance benchmark: the course in Chromium against stock Pyodide, and the builder.
 
     python bench.py [--runs 5] [--changes 10] [--chapter SLUG] [--quick] [--out FILE]
+                    [--loading-only] [--compare NAME=VALUE]
 
 Builds the site into a temporary folder, adds a bare stock-Pyodide page beside it (the floor),
 serves both from 127.0.0.1 as GitHub Pages would (bench/server.py), measures them in headless
@@ -35,13 +36,16 @@ def main(argv=None):
         tmp = Path(tmp)
         log("building the site")
         course = site.build(ROOT, tmp / "site")
+        if args.compare:
+            compared_build(tmp, args.compare)
         floor_path = floor.write_floor(tmp / "site")
         pages = server.serve(tmp / "site")
         try:
             results.update(in_browser(pages, course, floor_path, args, results["machine"]))
         finally:
             pages.shutdown()
-        results["build"] = builds(tmp, args)
+        if not args.loading_only:
+            results["build"] = builds(tmp, args)
     results["machine"]["load_after"] = os.getloadavg()
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["weight"] = {c["chapter"]: report.weight(c["log"], c["path"]) for c in results["chapters"]}
@@ -51,8 +55,8 @@ def main(argv=None):
     touring = [c["load"][0] for c in results["chapters"]]
     print(f"\n{len(results['runs'])} runs in {results['seconds']:.0f} s on {results['machine']['cpus']} CPUs. "
           f"1-minute load average: {min(loads):.1f}-{max(loads):.1f} at the start of each run, "
-          f"{min(touring):.1f}-{max(touring):.1f} at the start of each chapter's tour, "
-          f"{fmt_load(results['machine']['load_after'])} (1/5/15 min) at the end.")
+          + (f"{min(touring):.1f}-{max(touring):.1f} at the start of each chapter's tour, " if touring else "")
+          + f"{fmt_load(results['machine']['load_after'])} (1/5/15 min) at the end.")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))
@@ -67,6 +71,11 @@ def parse_args(argv):
     parser.add_argument("--chapter", help="the chapter of the cold and warm loads (default: the first)")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 1 run, 2 chapters toured, 3 changes, smaller synthetic courses")
+    parser.add_argument("--loading-only", action="store_true",
+                        help="only the floor and the chapter's first visit and revisits")
+    parser.add_argument("--compare", metavar="NAME=VALUE",
+                        help="also build the site with this environment variable set (e.g. UWM_NUMPY=wheel), "
+                             "serve it under /compared/ and load it in every run beside the default build")
     parser.add_argument("--out", default=str(ROOT / "bench-results" / "latest.json"))
     args = parser.parse_args(argv)
     if args.quick:
@@ -87,19 +96,46 @@ def in_browser(pages, course, floor_path, args, machine_info):
         runs, walks = [], []
         for i in range(args.runs):
             log(f"run {i + 1}/{args.runs}: floor, {chapter.slug} cold and warm, largest paint, next chapter")
-            run = {"load": os.getloadavg(), "floor": browser.floor(chromium, base + floor_path),
-                   "chapter": browser.chapter(chromium, pages, base + chapter.url), "lcp": {"python": [], "blocked": []}}
+            run = {"load": os.getloadavg(), "floor": browser.floor(chromium, base + floor_path)}
+            # the two builds take turns at going first, so that the machine's drift falls on both
+            for which in (("chapter", "compared") if i % 2 == 0 else ("compared", "chapter")):
+                if which == "chapter" or args.compare:
+                    prefix = COMPARED if which == "compared" else ""
+                    run[which] = browser.chapter(chromium, pages, base + prefix + chapter.url)
+            runs.append(run)
+            if args.loading_only:
+                continue
+            run["lcp"] = {"python": [], "blocked": []}
             for variant in ("python", "blocked", "blocked", "python"):  # ABBA: order effects cancel
                 prefix = server.NO_PYTHON[1:] if variant == "blocked" else ""
                 run["lcp"][variant].append(browser.lcp(chromium, base + prefix + chapter.url))
-            runs.append(run)
             walks.append(browser.next_chapters(chromium, base, chapters, steps))
         tours = []
-        for c in toured:
+        for c in [] if args.loading_only else toured:
             log(f"chapter {c.slug}: weight, animation, {args.changes} changes of each control")
             tours.append({"load": os.getloadavg(), **browser.tour(chromium, pages, base, c, args.changes)})
         chromium.close()
     return {"chapter": chapter.slug, "runs": runs, "next": walks, "chapters": tours}
+
+
+COMPARED = "compared/"
+
+
+def compared_build(tmp, setting):
+    """The site built again with one environment variable set, served beside the default build
+    under /compared/ (a scope of its own for its service worker): an A/B of a build option."""
+    name, _, value = setting.partition("=")
+    log(f"building the site with {name}={value}")
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        site.build(ROOT, tmp / "compared")
+    finally:
+        if before is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = before
+    (tmp / "compared").rename(tmp / "site" / COMPARED.rstrip("/"))
 
 
 def builds(tmp, args):

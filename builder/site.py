@@ -73,9 +73,8 @@ def write_site(course, out, cdn):
     for image in sorted({img for c in course.chapters for img in c.links.images}):
         (out / "media" / image).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / "chapters" / image, out / "media" / image)
-    if not cdn:
-        pyodide.install(out)
-    for name, html in render_pages(course, cdn, fingerprint(out)):
+    python = None if cdn else pyodide.install(out)
+    for name, html in render_pages(course, cdn, fingerprint(out), python):
         write(out / name, html)
     if course.config.url:
         write(out / "sitemap.xml", sitemap(course))
@@ -84,12 +83,12 @@ def write_site(course, out, cdn):
     (out / MARKER).write_text("This folder is a built site; the builder may replace it whole.\n")
 
 
-def render_pages(course, cdn, version):
+def render_pages(course, cdn, version, python=None):
     """Every page as (file name, HTML); a template's error becomes a Problem at its line."""
     env = environment(course.root)
     rendering = "the landing page"
     try:
-        context = {"course": course, "config": page_config(cdn, simreg.contract().for_pages()), "version": version,
+        context = {"course": course, "config": page_config(cdn, simreg.contract().for_pages(), python), "version": version,
                    "cdn": cdn, "menu": chapter_menu(env, course)}
         rendered = [("index.html", env.get_template("index.html").render(
             context, page=None, canonical=public_url(course, "index.html")))]
@@ -174,11 +173,15 @@ def with_unit(value, unit):
     return f"{value}{unit}" if not unit or not unit[0].isalpha() else f"{value} {unit}"
 
 
-def page_config(cdn, contract):
-    """What the browser runtime needs to know, given to it as JSON in every page."""
-    return {"pyodide": pyodide.CDN_URL if cdn else "pyodide/", "sims": "sims/bundle.json",
-            "worker": "static/js/worker.js", "search": "search-index.json", "offline": "sw.js",
-            "contract": contract}
+def page_config(cdn, contract, python=None):
+    """What the browser runtime needs to know, given to it as JSON in every page. python: how the
+    self-hosted runtime starts (pyodide.install), so that the worker asks the server nothing first."""
+    config = {"pyodide": pyodide.CDN_URL if cdn else "pyodide/", "sims": "sims/bundle.json",
+              "worker": "static/js/worker.js", "search": "search-index.json", "offline": "sw.js",
+              "contract": contract}
+    if python:
+        config["python"] = python
+    return config
 
 
 def public_url(course, name):

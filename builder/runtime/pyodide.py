@@ -6,15 +6,18 @@ carries the identical file. Every file is checked against the sha256 in the runt
 pyodide-lock.json before it is cached.
 """
 
+import gzip
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import urllib.request
 import zipfile
+from contextlib import nullcontext
 from pathlib import Path
 
 from . import npm
@@ -27,6 +30,7 @@ NPM_TARBALL_SHA256 = "d7f7d24f8db486c7eda7280f3b0f7517524c8e43e8b086c6ee6ae80166
 RUNTIME_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
                  "pyodide-lock.json")
 PACKAGES = ("numpy",)
+NUMPY_FORMS = ("tar.gz", "tar", "wheel")  # how numpy ships: see install
 NUMPY_WHEEL = "numpy-2.4.3-cp314-cp314-pyemscripten_2026_0_wasm32.whl"
 WHEEL_CARRIER = ("open-webui==0.12.4", f"open_webui/frontend/pyodide/{NUMPY_WHEEL}")
 # What the sims and their runner import: these modules ship with bytecode (see precompile.py).
@@ -129,7 +133,17 @@ def precompiled(folder, archives):
 
 
 def install(out):
-    """Copy the runtime into out/pyodide with a lock that lists exactly what is shipped."""
+    """Copy the runtime into out/pyodide with a lock that lists exactly what is shipped.
+
+    Returns what the worker needs to start Python without asking the server first: the lock
+    (Pyodide's lockFileContents) and how numpy ships. By default numpy ships as its files,
+    unpacked at build time into a tar that the worker writes into Python's file system before
+    Python starts: no wheel to unzip in Python, and each extension module is linked only when it
+    is imported. The tar is gzipped (a static host need not compress a .tar), and inflated by
+    the worker.
+    UWM_NUMPY=tar ships it uncompressed, UWM_NUMPY=wheel the wheel for Pyodide to install:
+    the benchmark's comparisons (bench.py --compare, docs/benchmarks.md).
+    """
     folder = assemble()
     target = out / "pyodide"
     target.mkdir(parents=True)
@@ -137,16 +151,41 @@ def install(out):
     wheels = [lock["packages"][name]["file_name"] for name in PACKAGES]
     compiled = precompiled(folder, ["python_stdlib.zip", *wheels])
     source = {a: (compiled or folder) / a for a in ["python_stdlib.zip", *wheels]}
+    form = os.environ.get("UWM_NUMPY", "tar.gz")
+    if form not in NUMPY_FORMS:
+        raise AssetError(f"UWM_NUMPY={form}: use one of {', '.join(NUMPY_FORMS)}")
+    unpacked = form != "wheel"
     shipped = {}
     for name in PACKAGES:
         entry = dict(lock["packages"][name])
-        link_or_copy(source[entry["file_name"]], target / entry["file_name"])
+        if unpacked:
+            wheel = entry["file_name"]
+            entry["file_name"] = Path(wheel).stem + "." + form
+            files_of(source[wheel], target / entry["file_name"])
+        else:
+            link_or_copy(source[entry["file_name"]], target / entry["file_name"])
         entry["sha256"] = sha256(target / entry["file_name"])
         shipped[name] = entry
     for name in RUNTIME_FILES[:-1]:
         link_or_copy(source.get(name, folder / name), target / name)
     lock["packages"] = shipped
     (target / "pyodide-lock.json").write_text(json.dumps(lock, indent=1))
+    return {"lock": lock, "unpacked": unpacked}
+
+
+def files_of(wheel, target):
+    """The wheel's files as a POSIX tar (gzipped if target ends with .gz), in the wheel's order,
+    with fixed metadata so that the same wheel always gives the same bytes (and sha256)."""
+    with zipfile.ZipFile(wheel) as z, open(target, "wb") as raw, \
+            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if target.suffix == ".gz" else nullcontext(raw) as out, \
+            tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for info in z.infolist():
+            if info.is_dir():
+                continue
+            member = tarfile.TarInfo(info.filename)
+            member.size, member.mode, member.mtime = info.file_size, 0o644, 0
+            with z.open(info) as data:
+                tar.addfile(member, data)
 
 
 def link_or_copy(source, target):

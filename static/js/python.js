@@ -47,7 +47,9 @@ export class Python {
         event.preventDefault();
         this.receive({ type: "failed", message: "Python could not load: " + (event.message || "the worker failed to start") });
       };
-      worker.postMessage({ type: "init", pyodide: url(this.config.pyodide), sims: url(this.config.sims) });
+      worker.postMessage({
+        type: "init", pyodide: url(this.config.pyodide), sims: url(this.config.sims), python: this.config.python,
+      });
       this.runtime.forWorker().then((module) => worker.postMessage({ type: "runtime", module }));
     });
     started.catch((error) => this.receive({ type: "failed", message: "Python could not load: " + error.message }));

@@ -1,5 +1,6 @@
 // The Python worker: loads Pyodide and numpy off the main thread, then runs sims on request.
-// Messages in:  {type: "init", pyodide, sims} | {type: "runtime", module}
+// Messages in:  {type: "init", pyodide, sims, python} | {type: "runtime", module}
+//               python: the self-hosted runtime's {lock, unpacked} (builder/runtime/pyodide.py)
 //               {type: "start", key, run, name, params, seed, source} | {type: "step", key, run}
 //               {type: "update", key, run, params}: a live control's params, sent to the running sim
 //               {type: "stop", key}
@@ -34,7 +35,7 @@ function fail(error) {
   });
 }
 
-async function init({ pyodide: indexURL, sims }) {
+async function init({ pyodide: indexURL, sims, python }) {
   status("Downloading Python…");
   const loaded = reportProgress();
   const bundle = fetch(sims).then((r) => {
@@ -42,6 +43,9 @@ async function init({ pyodide: indexURL, sims }) {
     return r.json();
   });
   bundle.catch(() => {}); // awaited below; a failure here must not go unhandled meanwhile
+  // numpy as its files, fetched while the interpreter boots, written in before Python starts
+  const files = python?.unpacked ? numpyFiles(indexURL, python.lock.packages.numpy) : null;
+  files?.catch(() => {});
   useCompiledRuntime();
   const wasmFailed = runtimeFailure();
   let py;
@@ -52,16 +56,21 @@ async function init({ pyodide: indexURL, sims }) {
       loadPyodide({
         indexURL,
         packageBaseUrl: indexURL,
-        packages: ["numpy"], // fetched while the interpreter boots
+        lockFileContents: python && JSON.stringify(python.lock), // no request for the lock
+        packages: files ? [] : ["numpy"], // else fetched while the interpreter boots
+        fsInit: files && (async (FS, { sitePackages }) => untar(FS, sitePackages, await files)),
         stdout: () => {},
         stderr: () => {},
       }),
       wasmFailed,
-    ]);
+      files?.then(() => new Promise(() => {})), // only its failure counts: Python waits for it
+    ].filter(Boolean));
   } catch (error) {
-    throw (await whatIsBroken(indexURL)) || error;
+    throw (await whatIsBroken(indexURL, python)) || error;
   }
-  if (!py.loadedPackages.numpy) throw (await whatIsBroken(indexURL)) || new Error("numpy could not be installed");
+  if (!files && !py.loadedPackages.numpy) {
+    throw (await whatIsBroken(indexURL, python)) || new Error("numpy could not be installed");
+  }
   status("Loading the simulation…");
   py.FS.mkdirTree("/home/pyodide/sims");
   for (const [name, source] of Object.entries(await bundle)) {
@@ -151,17 +160,68 @@ function runtimeFailure() {
   });
 }
 
+// numpy's files (a tar, perhaps gzipped, made by the builder from the wheel), checked against
+// the lock's sha256 before any of them reaches Python.
+async function numpyFiles(indexURL, numpy) {
+  const response = await fetch(indexURL + numpy.file_name);
+  if (!response.ok) throw missing("numpy's files", numpy.file_name, response);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const actual = await sha256(bytes);
+  if (actual !== numpy.sha256) throw wrongDigest("numpy's files", numpy, actual);
+  if (!numpy.file_name.endsWith(".gz")) return bytes;
+  const inflated = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(inflated).arrayBuffer());
+}
+
+// Write a POSIX (ustar) tar's files under folder. Each file is a view of the tar's one buffer,
+// which the file system keeps rather than copies (canOwn): nothing is unpacked twice. An
+// extension module among them is linked by Python's import, only if it is imported.
+function untar(FS, folder, tar) {
+  const decoder = new TextDecoder();
+  const text = (at, length) => decoder.decode(tar.subarray(at, at + length)).replace(/\0.*$/s, "");
+  const made = new Set();
+  for (let at = 0; at + 512 <= tar.length && tar[at] !== 0;) {
+    const prefix = text(at + 345, 155);
+    const name = (prefix ? prefix + "/" : "") + text(at, 100);
+    const size = parseInt(text(at + 124, 12).trim() || "0", 8);
+    const type = tar[at + 156];
+    at += 512;
+    if (type === 0x30 || type === 0) { // a regular file
+      const path = `${folder}/${name}`;
+      const dir = path.slice(0, path.lastIndexOf("/"));
+      if (!made.has(dir)) {
+        FS.mkdirTree(dir);
+        made.add(dir);
+      }
+      FS.writeFile(path, tar.subarray(at, at + size), { canOwn: true });
+    }
+    at += Math.ceil(size / 512) * 512;
+  }
+}
+
+async function sha256(bytes) {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function wrongDigest(what, numpy, actual) {
+  return new Error(`${what} ${numpy.file_name} has sha256 ${actual}, not the ${numpy.sha256} ` +
+                   "that pyodide-lock.json expects (integrity check failed)");
+}
+
 // Pyodide's own errors for a missing or damaged file are cryptic ("Program terminated with
 // exit(1)", "Unexpected token 'o'", "failed to fetch"): find the file at fault and name it.
-async function whatIsBroken(indexURL) {
+async function whatIsBroken(indexURL, python) {
   const get = (file, options) => fetch(indexURL + file, options).catch(() => null);
-  const lockResponse = await get("pyodide-lock.json");
-  if (!lockResponse?.ok) return missing("Python's package list", "pyodide-lock.json", lockResponse);
-  let lock;
-  try {
-    lock = JSON.parse(await lockResponse.text());
-  } catch {
-    return new Error("Python's package list (pyodide-lock.json) is damaged: it is not JSON");
+  let lock = python?.lock; // given by the page: the lock file itself is not asked for
+  if (!lock) {
+    const lockResponse = await get("pyodide-lock.json");
+    if (!lockResponse?.ok) return missing("Python's package list", "pyodide-lock.json", lockResponse);
+    try {
+      lock = JSON.parse(await lockResponse.text());
+    } catch {
+      return new Error("Python's package list (pyodide-lock.json) is damaged: it is not JSON");
+    }
   }
   const stdlib = await get("python_stdlib.zip");
   if (!stdlib?.ok) return missing("Python's standard library", "python_stdlib.zip", stdlib);
@@ -171,14 +231,11 @@ async function whatIsBroken(indexURL) {
   }
   const numpy = lock.packages?.numpy;
   if (!numpy) return new Error("Python's package list (pyodide-lock.json) does not list numpy");
-  const wheel = await get(numpy.file_name, { cache: "no-store" });
-  if (!wheel?.ok) return missing("numpy's wheel", numpy.file_name, wheel);
-  const digest = await crypto.subtle.digest("SHA-256", await wheel.arrayBuffer());
-  const actual = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  if (actual !== numpy.sha256) {
-    return new Error(`numpy's wheel ${numpy.file_name} has sha256 ${actual}, not the ${numpy.sha256} ` +
-                     "that pyodide-lock.json expects (integrity check failed)");
-  }
+  const what = python?.unpacked ? "numpy's files" : "numpy's wheel";
+  const file = await get(numpy.file_name, { cache: "no-store" });
+  if (!file?.ok) return missing(what, numpy.file_name, file);
+  const actual = await sha256(await file.arrayBuffer());
+  if (actual !== numpy.sha256) return wrongDigest(what, numpy, actual);
   return null; // every file is sound: the original error says the rest
 }
 

@@ -1,6 +1,6 @@
 """Faults in the learner's browser: the page stays readable and every sim says what went wrong.
 
-Python unreachable (then back), JavaScript off, a tampered numpy wheel, one sim that raises.
+Python unreachable (then back), JavaScript off, tampered numpy files, one sim that raises.
 """
 
 import re
@@ -123,7 +123,7 @@ def test_python_unreachable_leaves_the_text_and_retry_recovers(context, fault_si
         assert page.get_attribute(sim, "data-state") == "ready", status(page, sim)
 
 
-@pytest.mark.parametrize("file", ["pyodide.asm.wasm", "numpy-*.whl"])
+@pytest.mark.parametrize("file", ["pyodide.asm.wasm", "numpy-*.tar*"])
 def test_each_runtime_file_unreachable_ends_in_an_error_not_a_spinner(context, site_url, file):
     context.route(f"**/pyodide/{file}", lambda route: route.abort())
     page = context.new_page()
@@ -161,14 +161,14 @@ def test_a_revisit_compiles_python_on_the_page_or_else_in_the_worker(context, si
     assert len(requests) == 4, requests  # the page's, which failed, then the worker's
 
 
-def test_a_tampered_numpy_wheel_shows_an_integrity_error(context, site_url):
+def test_tampered_numpy_files_show_an_integrity_error(context, site_url):
     def tamper(route):
         response = route.fetch()
         body = bytearray(response.body())
         body[len(body) // 2] ^= 0x01  # one bit of one byte
         route.fulfill(response=response, body=bytes(body))
 
-    context.route("**/pyodide/numpy-*.whl", tamper)
+    context.route("**/pyodide/numpy-*.tar*", tamper)
     page = context.new_page()
     page.goto(site_url + CHAPTERS[0].url)
     page.wait_for_selector(f"[data-sim]{SETTLED}", timeout=60_000)

@@ -16,6 +16,7 @@ import zlib
 
 import pytest
 
+from builder.runtime import pyodide
 from conftest import QuietHandler
 
 pytestmark = pytest.mark.browser
@@ -296,8 +297,11 @@ def test_a_stalled_download_ends_in_an_error_with_retry(context, origin):
     assert page.is_visible(f"{SIM} button:has-text('Retry')")
 
 
+NUMPY_FILES = pyodide.NUMPY_WHEEL.removesuffix(".whl") + ".tar.gz"
+
+
 @pytest.mark.parametrize("file, body, expected", [
-    ("pyodide-lock.json", "not json", "package list (pyodide-lock.json) is damaged"),
+    (NUMPY_FILES, None, f"numpy's files ({NUMPY_FILES}) could not be downloaded: HTTP 404"),
     ("python_stdlib.zip", None, "standard library (python_stdlib.zip) could not be downloaded: HTTP 404"),
     ("python_stdlib.zip", "not a zip", "standard library (python_stdlib.zip) is damaged"),
 ])

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import tarfile
 import zipfile
 
 import pytest
@@ -51,20 +52,60 @@ def test_the_shipped_lock_lists_exactly_what_is_shipped_with_its_sha256(built_si
     lock = json.loads((folder / "pyodide-lock.json").read_text())
     assert sorted(lock["packages"]) == ["numpy"]
     entry = lock["packages"]["numpy"]
+    assert entry["file_name"] == pyodide.NUMPY_WHEEL.removesuffix(".whl") + ".tar.gz"
     assert entry["sha256"] == pyodide.sha256(folder / entry["file_name"])
     shipped = {p.name for p in folder.iterdir()}
     assert shipped == {"pyodide-lock.json", entry["file_name"], *pyodide.RUNTIME_FILES[:-1]}
 
 
+def test_every_page_gives_the_worker_the_lock_so_it_asks_the_server_nothing_first(built_site):
+    lock = json.loads((built_site / "pyodide" / "pyodide-lock.json").read_text())
+    html = (built_site / "index.html").read_text(encoding="utf-8")
+    config = json.loads(html.split('id="course-config">', 1)[1].split("</script>", 1)[0])
+    assert config["python"] == {"lock": lock, "unpacked": True}
+
+
+def shipped_numpy(built_site):
+    """{name: bytes} of the numpy files the site ships (a gzipped tar of the precompiled wheel's files)."""
+    with tarfile.open(built_site / "pyodide" / (pyodide.NUMPY_WHEEL.removesuffix(".whl") + ".tar.gz")) as tar:
+        assert all(m.isfile() for m in tar.getmembers())  # the worker writes files only
+        return {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
+
+
+def test_numpy_ships_as_the_wheels_files_with_its_metadata(built_site):
+    # The tar holds exactly what Pyodide would have unpacked from the (precompiled) wheel, so
+    # importlib.metadata still finds numpy with no install step.
+    folder = pyodide.precompiled(pyodide.cache_dir(), ["python_stdlib.zip", pyodide.NUMPY_WHEEL])
+    with zipfile.ZipFile(folder / pyodide.NUMPY_WHEEL) as wheel:
+        expected = {i.filename: wheel.read(i) for i in wheel.infolist() if not i.is_dir()}
+    assert shipped_numpy(built_site) == expected
+
+
 def test_the_shipped_numpy_leaves_out_what_only_building_against_it_needs(built_site):
     # Headers, static libraries and typing stubs would only slow every page's unpacking; the
     # modules, their bytecode, the extension modules and every licence ship.
-    with zipfile.ZipFile(built_site / "pyodide" / pyodide.NUMPY_WHEEL) as wheel:
-        names = set(wheel.namelist())
-        record_file = next(n for n in names if n.endswith(".dist-info/RECORD"))
-        record = {line.split(",", 1)[0] for line in wheel.read(record_file).decode().splitlines()}
+    files = shipped_numpy(built_site)
+    names = set(files)
+    record_file = next(n for n in names if n.endswith(".dist-info/RECORD"))
+    record = {line.split(",", 1)[0] for line in files[record_file].decode().splitlines()}
     assert not [n for n in names if n.endswith((".pyi", ".h", ".a", ".pxd"))]
     assert "numpy/__init__.py" in names and "numpy/_core/_multiarray_umath.cpython-314-wasm32-emscripten.so" in names
     assert "numpy/__pycache__/__init__.cpython-314.pyc" in names
     assert any("LICENSE" in n for n in names if n.startswith("numpy/_core/include/"))
     assert record - names == set()  # RECORD names no file that is not shipped
+
+
+def test_the_wheel_ships_instead_when_asked(tmp_path, monkeypatch):
+    # The benchmark's comparison (UWM_NUMPY=wheel): Pyodide installs the wheel itself.
+    monkeypatch.setenv("UWM_NUMPY", "wheel")
+    python = pyodide.install(tmp_path)
+    entry = python["lock"]["packages"]["numpy"]
+    assert python["unpacked"] is False and entry["file_name"] == pyodide.NUMPY_WHEEL
+    assert entry["sha256"] == pyodide.sha256(tmp_path / "pyodide" / pyodide.NUMPY_WHEEL)
+    assert json.loads((tmp_path / "pyodide" / "pyodide-lock.json").read_text()) == python["lock"]
+
+
+def test_an_unknown_form_of_numpy_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("UWM_NUMPY", "zip")
+    with pytest.raises(AssetError, match="UWM_NUMPY=zip: use one of tar.gz, tar, wheel"):
+        pyodide.install(tmp_path)

@@ -98,3 +98,23 @@ def test_a_synthetic_course_of_50_chapters_builds(tmp_path):
     for part in ("data-sim=", "data-quiz=", "<math", "<table", "callout", 'href="chapter-48.html#where-errors'):
         assert part in page, part
     assert not (tmp_path / "site" / "pyodide").exists(), "the runtime copy is left out of the timing"
+
+
+def test_python_start_is_reported_for_three_visits_as_ratios_to_the_floor_of_the_same_run():
+    load = lambda ms: {"ready": ms, "phases": [["worker created", 10]]}
+    floor = lambda ms: {"loadPyodide": ms / 2, "done": ms}
+    runs = [{"floor": {"cold": floor(4000), "reloads": [floor(2000), floor(1000)]},
+             "chapter": {"cold": load(2000), "reloads": [load(1000), load(400)]},
+             "compared": {"cold": load(3000), "reloads": [load(1500), load(500)]}},
+            {"floor": {"cold": floor(2000), "reloads": [floor(1000), floor(1000)]},
+             "chapter": {"cold": load(1200), "reloads": [load(300), load(300)]},
+             "compared": {"cold": load(1200), "reloads": [load(300), load(300)]}}]
+    r = {"chapter": "one", "runs": runs, "config": {"loading_only": True, "compare": "X=1"}}
+    rows = {x["metric"]: x for x in report.summarize_results(r)}
+    first = rows["chapter one / floor, first revisit (per run)"]
+    assert first["summary"]["min"] == 0.3 and first["summary"]["max"] == 0.5 and first["met"] is False
+    assert rows["chapter one / floor, cold (per run)"]["value"] == 0.55  # median of 0.5 and 0.6
+    later = rows["chapter one / floor, later revisit (per run)"]
+    assert round(later["value"], 6) == 0.35 and later["met"] is False  # 0.4 and 0.3 against <= 0.3
+    assert rows["chapter one (X=1) / floor, cold (per run)"]["summary"]["max"] == 0.75
+    assert rows["floor: stock Pyodide + numpy, first revisit"]["value"] == 1500
