@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from ..errors import did_you_mean
 from .base import Block
 from .quiz import OPTION, Option, read_options
 
@@ -83,7 +84,8 @@ class Predict(Block):
             key, _, value = text.partition(":")
             key, value = key.strip(), value.strip()
             if key not in KEYS:
-                context.report(number, f"expected one of {', '.join(k + ': ...' for k in KEYS)} before the options")
+                context.report(number, f"expected one of {', '.join(k + ': ...' for k in KEYS)} before the options"
+                                       f"{did_you_mean(key, KEYS)}")
             elif key in seen:
                 context.report(number, f"'{key}:' is given twice")
             else:
@@ -147,7 +149,7 @@ class Predict(Block):
     def where(self):
         """When the number is read, in words."""
         if self.when:
-            return f"when {self.when[0]} reaches {self.when[1]:g}"
+            return f"when {self.when[0].replace('_', ' ')} reaches {self.when[1]:g}"
         return f"at frame {self.frame}" if self.frame else "at the end of the run"
 
     def text(self):
@@ -155,8 +157,9 @@ class Predict(Block):
 
 
 def _key(text):
+    """Whether the line is a key line: one of KEYS, or a word close to one (a typo to report)."""
     key, sep, _ = text.partition(":")
-    return bool(sep) and key.strip() in KEYS
+    return bool(sep) and (key.strip() in KEYS or bool(re.fullmatch(r"[a-z]+", key) and did_you_mean(key, KEYS)))
 
 
 def _bounds(match):
