@@ -4,7 +4,7 @@
 import { due, next, until } from "./schedule.js";
 import { initQuiz } from "./quiz.js";
 
-const PANEL_QUESTIONS = 3;
+const PANEL_QUESTIONS = 2; // a short panel: the chapter is what the learner came for
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 // A question was checked (anywhere): schedule its next review; the line to announce.
