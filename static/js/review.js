@@ -57,7 +57,7 @@ export async function initReviewPanel(panel, store, slug, now) {
     ask(item, store);
   }
   if (!list.children.length) return;
+  panel.hidden = false; // shown first, so that the status is announced
   panel.querySelector(".review-status").textContent =
     `${plural(list.children.length, "question")} from earlier reading ${list.children.length === 1 ? "is" : "are"} due for review.`;
-  panel.hidden = false;
 }
