@@ -148,8 +148,12 @@ def measure_predictions(root, chapters, sims):
                 continue
             try:
                 block.value = simreg.measure(info, block.params, block.seed, block.metric, block.frame, block.when)
-            except Exception as error:  # the sim's own failure, or no such frame or number
+            except ValueError as error:  # no such frame or number
                 report(block.line, f"the prediction cannot be measured: {error}")
+                continue
+            except Exception as error:  # the sim's own failure
+                report(block.line, f"the prediction cannot be measured: sim '{block.sim}' fails: "
+                                   f"{type(error).__name__}: {error}")
                 continue
             holding = [o for o in block.options if o.holds(block.value)]
             if len(holding) != 1:
