@@ -54,6 +54,8 @@ def gather(root, run_sims=False):
     problems += found
     sims, sim_problems = load_sims(root, chapters, registry.NAMES, run_sims)
     problems += sim_problems
+    if not problems:
+        problems += measure_predictions(root, chapters, sims)
     if problems:
         raise BuildError(problems)
     return Course(root, in_order(chapters, listed), sims, config)
@@ -121,6 +123,45 @@ def load_sims(root, chapters, names, run_sims):
                 problems.append(Problem(c.source, block.line,
                                         f"sim '{block.name}' fails: {type(error).__name__}: {error}{where}"))
     return sims, problems
+
+
+def measure_predictions(root, chapters, sims):
+    """Run each prediction's sim at its settings: the option holding the number it reads is the
+    right one. Problems point at the prediction's lines."""
+    problems = []
+    for c in chapters:
+        lines = (root / c.source).read_text(encoding="utf-8").splitlines()
+
+        def report(line, message):
+            problems.append(Problem(c.source, line, message, lines[line - 1] if 0 < line <= len(lines) else ""))
+
+        embedded = {b.name for b in c.blocks("sim")}
+        for block in c.blocks("predict"):
+            if block.sim not in embedded:
+                report(block.line, f"the chapter has no '::: sim {block.sim}' for this prediction to run")
+                continue
+            info = sims[block.sim]
+            try:
+                block.params = simreg.params_for(info.controls, block.settings)
+            except ValueError as error:
+                report(block.settings_line or block.line, str(error))
+                continue
+            try:
+                block.value = simreg.measure(info, block.params, block.seed, block.metric, block.frame, block.when)
+            except ValueError as error:  # no such frame or number
+                report(block.line, f"the prediction cannot be measured: {error}")
+                continue
+            except Exception as error:  # the sim's own failure
+                report(block.line, f"the prediction cannot be measured: sim '{block.sim}' fails: "
+                                   f"{type(error).__name__}: {error}")
+                continue
+            holding = [o for o in block.options if o.holds(block.value)]
+            if len(holding) != 1:
+                report(block.line, f"the sim measured {block.metric} = {block.value:.4g}, which "
+                                   f"{'no option' if not holding else 'more than one option'} covers")
+                continue
+            holding[0].correct = True
+    return problems
 
 
 def render_how(root, info):

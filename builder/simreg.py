@@ -51,3 +51,70 @@ def trial_run(info, seed=0):
     frame = next(iter(info.module.simulate(contract().defaults(info.controls), seed)))
     contract().validate_frame(frame)
     return frame
+
+
+MEASURE_FRAMES = 5000  # a prediction reads a frame within this many: the build stays quick
+
+
+def params_for(controls, settings):
+    """The sim's params with the named settings (as written in a chapter) applied; raises
+    ValueError naming a setting the controls do not accept."""
+    params = contract().defaults(controls)
+    by_name = {c["name"]: c for c in controls if "default" in c}
+    for name, text in settings.items():
+        control = by_name.get(name)
+        if control is None:
+            raise ValueError(f"the sim has no control '{name}'; it has {', '.join(by_name)}")
+        kind = control["kind"]
+        if kind == "slider":
+            try:
+                value = float(text)
+            except ValueError:
+                raise ValueError(f"{name} is a number, not '{text}'") from None
+            if not control["min"] <= value <= control["max"]:
+                raise ValueError(f"{name} goes from {control['min']} to {control['max']}, not {text}")
+            steps = (value - control["min"]) / control["step"]
+            if abs(steps - round(steps)) > 1e-9:
+                raise ValueError(f"{name} moves in steps of {control['step']} from {control['min']}: "
+                                 f"{text} is not one of them")
+            whole = all(float(control[k]).is_integer() for k in ("min", "max", "step"))
+            params[name] = int(round(value)) if whole else value
+        elif kind == "toggle":
+            if text not in ("on", "off"):
+                raise ValueError(f"{name} is 'on' or 'off', not '{text}'")
+            params[name] = text == "on"
+        elif kind == "choice":
+            values = [v for v, _ in control["options"]]
+            if text not in values:
+                raise ValueError(f"{name} is one of {', '.join(values)}, not '{text}'")
+            params[name] = text
+        else:
+            raise ValueError(f"{name} is a {kind}: a prediction sets sliders, toggles and choices")
+    return params
+
+
+def measure(info, params, seed, metric, frame=0, when=()):
+    """Run the sim in CPython and read one number of its metrics: at the 1-based frame, at the
+    first frame where `when` = (other metric, value) reaches that value, or at the last frame.
+    Raises ValueError when there is no such frame or number."""
+    last = None
+    for count, current in enumerate(info.module.simulate(params, seed), 1):
+        if count > MEASURE_FRAMES:
+            raise ValueError(f"no frame to read within {MEASURE_FRAMES} frames: read at a frame or "
+                             f"'when ... reaches' instead")
+        metrics = current.get("metrics", {})
+        reached = when and when[0] in metrics and metrics[when[0]] >= when[1]
+        last = current
+        if count == frame or reached:
+            break
+    else:
+        if frame or when:
+            what = f"frame {frame}" if frame else f"a frame where {when[0]} reaches {when[1]:g}"
+            raise ValueError(f"the run ended before {what}")
+    if last is None:
+        raise ValueError("the sim yields no frame")
+    contract().validate_frame(last)
+    metrics = last.get("metrics", {})
+    if metric not in metrics:
+        raise ValueError(f"the frame has no metric '{metric}'; it has {', '.join(metrics) or 'none'}")
+    return float(metrics[metric])

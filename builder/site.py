@@ -98,6 +98,10 @@ def render_pages(course, cdn, version, python=None):
             rendered.append((page.url, env.get_template("chapter.html").render(
                 context, page=page, previous=previous, next=following,
                 canonical=public_url(course, page.url))))
+        # Every question of the course, shown when due for review (static/js/review.js).
+        rendering = "the review page"
+        rendered.append(("review.html", env.get_template("review.html").render(
+            context, page=None, canonical=public_url(course, "review.html"))))
         # Objectives, times, quiz answers and sims for whoever teaches the course: linked from
         # the footer only, and left out of the search index, so learners meet no answers.
         rendering = "the instructors page"

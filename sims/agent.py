@@ -309,4 +309,8 @@ def _frame(agent, p):
                    ["samples", "CEM samples"], ["reward", "goal / return"],
                    ["uncertainty", "model error"], ["muted", "wall"]],
         "summary": summary,
+        "metrics": {"episode": episode, "distance": float(goal_distance(agent.s)),
+                    "model_error": float(agent.errors[-1][1]),
+                    "last_five_return": float(np.mean(returns[-5:])) if returns else 0.0,
+                    "last_five_reached": sum(d < REACHED for d in agent.final_distances[-5:])},
     }

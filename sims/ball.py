@@ -446,6 +446,20 @@ def _summary(model, n_seen, fans, horizon, scores):
             f"{error}")
 
 
+def _metrics(model, n_seen, fans, scores):
+    """The summary's numbers: transitions seen, the learned gravity, the share of the futures
+    (no push) that leave the box, and each model's error 0.5 s ahead once scored."""
+    metrics = {"seen": n_seen}
+    if model is not None:
+        metrics["gravity"] = float(model_gravity(model))
+        metrics["leaving"] = sum(leaves_box(p) for p in fans[0]) / max(len(fans[0]), 1)
+        for kind in MODELS:
+            error = scores.mean(kind)
+            if error is not None:
+                metrics[f"{kind}_error"] = float(error)
+    return metrics
+
+
 def simulate(params, seed):
     world_rng, model_rng = np.random.default_rng(seed).spawn(2)
     params = dict(params)
@@ -486,6 +500,7 @@ def simulate(params, seed):
                        _gravity_panel(np.array(times), np.array(estimates))],
             "legend": legend,
             "summary": _summary(model, n_seen, fans, int(params["horizon"]), scores),
+            "metrics": _metrics(model, n_seen, fans, scores),
         }
         if sent is not None:  # a live control changed: act on it, keeping all that was learned
             if sent["push"] > params["push"]:

@@ -220,6 +220,8 @@ def _frame(r, k, quality):
                        else "prediction still with the truth")
                     + f", truth outside the band at {outside} of {k} steps, "
                     f"error {r['error'][k]:.2f}, spread {r['spread'][k]:.2f}"),
+        "metrics": {"step": k, "error": float(r["error"][k]), "spread": float(r["spread"][k]),
+                    "outside": outside},
     }
 
 

@@ -29,7 +29,9 @@ A frame is a dict, within the sizes in LIMITS below (the runner refuses a frame 
 
     {"panels": [panel, ...],                 # laid out side by side, stacked when narrow
      "legend": [[role, text], ...],          # optional
-     "summary": "best of 30 plans ends 0.4 m from the goal"}   # one line, read by screen readers
+     "summary": "best of 30 plans ends 0.4 m from the goal",   # one line, read by screen readers
+     "metrics": {"distance": 0.4}}           # optional: the frame's numbers by name, which a
+                                             # chapter's prediction question reads
 
     panel = {"title": str, "x": [lo, hi], "y": [lo, hi],
              "aspect": 0.75,                  # height / width (optional)
@@ -60,6 +62,7 @@ Arrays may be any numeric dtype; `pack` flattens them all into one float32 buffe
 
 import json
 import math
+import re
 
 import numpy as np
 
@@ -168,6 +171,7 @@ LIMITS = {
     "label": 100,           # characters in a title, axis label, legend entry or text item
     "summary": 400,         # characters in the summary line
     "legend": 12,           # legend entries
+    "metrics": 12,          # named numbers in a frame's metrics
     "image": 512 * 512,     # pixels in one image
     "values": 250_000,      # numbers in all arrays together (1 MB of float32)
     "spec": 200_000,        # characters of the packed frame's JSON
@@ -175,6 +179,7 @@ LIMITS = {
     "aspect": [0.1, 4],     # a panel's height / width
     "weight": [0.1, 10],    # a panel's relative width
 }
+METRIC_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
@@ -193,6 +198,15 @@ def validate_frame(frame):
     panels = frame["panels"]
     _at_most(len(panels), "panels", "the frame has {} panels")
     _text(frame.get("summary", ""), "summary", "summary")
+    metrics = frame.get("metrics", {})
+    if not isinstance(metrics, dict):
+        raise FrameError("metrics must be a dict of names to numbers")
+    _at_most(len(metrics), "metrics", "the frame has {} metrics")
+    for name, value in metrics.items():
+        if not (isinstance(name, str) and METRIC_NAME.fullmatch(name)):
+            raise FrameError(f"metrics: {name!r} is not a name of lowercase letters, digits and _")
+        if not _numbers([value], 1):
+            raise FrameError(f"metrics: {name} must be a finite number")
     legend = frame.get("legend", [])
     if not isinstance(legend, list):
         raise FrameError("legend must be a list of [role, text] pairs")

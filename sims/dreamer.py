@@ -365,4 +365,12 @@ def _frame(d, world_items, dream, summary):
         "legend": [["real", "real states (true system)"], ["imagined", "imagined by the model (dashed: replaying the real actions)"],
                    ["reward", "goal / predicted reward"], ["ink", "critic value at the horizon"]],
         "summary": summary,
+        "metrics": {} if dream is None else _metrics(dream),
     }
+
+
+def _metrics(dream):
+    """The summary's split of the λ-return from the rollout's start, and the rewards' share."""
+    R, (rewards, critic) = float(dream[2][0, 0]), (float(dream[4][0][0]), float(dream[4][1][0]))
+    return {"lambda_return": R, "rewards": rewards, "critic": critic,
+            "reward_share": rewards / (rewards + critic) if rewards + critic else 0.0}

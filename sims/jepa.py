@@ -364,6 +364,9 @@ def _frame(data, jepa, generative, ev, history, regularize):
                    _spread_panel(ev["std"]), _track_panel(data, jepa, generative, ev)],
         "legend": legend,
         "summary": summary,
+        "metrics": {"step": int(history["step"][-1]), "jepa_probe": float(ev["jepa_probe"]),
+                    "generative_probe": float(ev["gen_probe"]), "jepa_error": float(ev["jepa_error"]),
+                    "generative_error": float(ev["gen_error"]), "spread": float(ev["std"].mean())},
     }
 
 

@@ -387,5 +387,8 @@ def simulate(params, seed):
                "legend": legend,
                "summary": (f"after {count} steps, next-frame error of the {label[space]}: "
                            f"{described[space]}; {label[other]}: {described[other]}; "
-                           f"copying the frame: {mean['copy'][0]:.4f}")}
+                           f"copying the frame: {mean['copy'][0]:.4f}"),
+               "metrics": {"steps": count, "latent_error": float(mean["latent"][0]),
+                           "pixel_error": float(mean["pixel"][0]),
+                           "pixel_over_latent": float(mean["pixel"][0] / mean["latent"][0])}}
         frame, x = actual, x_next

@@ -167,6 +167,7 @@ def _search_frame(states, scores, round_of, rounds, samples, method, y_range):
         "legend": legend,
         "summary": f"{what} {ROUTES[route(states[best])]} and ends {end:.2f} m from the goal "
                    f"(in the model), predicted return {scores[best]:.1f}",
+        "metrics": {"plans": k, "plan_distance": float(end), "plan_return": float(scores[best])},
     }
 
 
@@ -206,6 +207,8 @@ def _mpc_frame(path, dist, p, samples, method, final):
         "legend": [["real", "true system, executed"], ["best", "current best plan"],
                    ["samples", "sampled plans"], ["reward", "goal"], ["muted", "obstacle"]],
         "summary": summary,
+        "metrics": {"time": float(t), "distance": float(dist[-1]), "in_obstacle": hits,
+                    "reached": float(final and dist[-1] < pm.GOAL_RADIUS)},
     }
 
 

@@ -295,6 +295,13 @@ def _summary(steps, returns, accuracy, best):
     return line + f"; reached {THRESHOLD:.0%} of best: " + ", ".join(parts)
 
 
+def _metrics(steps, returns):
+    """The greedy returns the summary reads out, averaged over runs, and Dyna-Q's lead."""
+    now = returns[:, :, -1].mean(axis=1)
+    return {"steps": int(steps[-1]), "q_return": float(now[0]), "dyna_return": float(now[1]),
+            "dyna_lead": float(now[1] - now[0])}
+
+
 def simulate(params, seed):
     accuracy = float(params.get("accuracy", 70)) / 100
     experiment = Experiment(accuracy, SEEDS, np.random.default_rng(seed))
@@ -306,7 +313,8 @@ def simulate(params, seed):
         steps_arr, returns_arr = np.array(steps), np.stack(returns, axis=-1)
         yield {"panels": [_curve_panel(steps_arr, returns_arr, best), _maze_panel(experiment)],
                "legend": legend,
-               "summary": _summary(steps_arr, returns_arr, accuracy, best)}
+               "summary": _summary(steps_arr, returns_arr, accuracy, best),
+               "metrics": _metrics(steps_arr, returns_arr)}
         if experiment.steps >= TOTAL_STEPS:
             return
         experiment.advance(STEPS_PER_FRAME)

@@ -365,6 +365,9 @@ def simulate(params, seed):
                         f"{errors[0]:.3f}), square {square[step - 1]:.3f}, discs "
                         f"{discs[step - 1]:.3f}; repeating the last true frame: "
                         f"{copy[step - 1]:.3f}"),
+            "metrics": {"step": step, "error": float(errors[step - 1]),
+                        "square_error": float(square[step - 1]), "disc_error": float(discs[step - 1]),
+                        "discs_over_square": float(discs[step - 1] / max(square[step - 1], 1e-9))},
         }
         for _ in range(FRAMES_PER_STEP):
             yield frame

@@ -9,6 +9,7 @@ import { initEditor } from "./editor.js";
 import { bindShare, readShared } from "./share.js";
 import { initProgressTools, showProgress } from "./progress.js";
 import { initSearch } from "./search.js";
+import { initReviewPage, initReviewPanel, recordAnswer } from "./review.js";
 import { QUIZ_ANSWERED, SIM_INTERACT, SIM_READY } from "./events.js";
 
 const config = JSON.parse(document.getElementById("course-config").textContent);
@@ -40,22 +41,36 @@ const store = new Store(showUnsavedNotice);
 const FROM_LINK = "This link contains code someone else wrote. Read it, then press Run.";
 const FROM_FILE = "This code came from an imported progress file. Read it, then press Run.";
 let python = null;
+let sims = []; // the current page's
 const chapterSlug = () => document.querySelector("article.chapter")?.dataset.chapter;
 
 document.addEventListener(QUIZ_ANSWERED, (event) => {
+  const question = event.target;
   const slug = chapterSlug();
-  if (slug && event.target.dataset.state === "correct") store.mark(slug, "quiz");
+  if (slug && question.dataset.state === "correct" && question.closest(".chapter-body")) store.mark(slug, "quiz");
+  question.querySelector(".quiz-feedback").append(` ${recordAnswer(store, question, Date.now())}`);
+  // A prediction, once committed, runs in its sim on this page: the settings it names, played.
+  const run = question.querySelector(".predict-run");
+  if (run) {
+    const { sim, params, seed } = JSON.parse(run.textContent);
+    sims.find((s) => s.element.id === sim)?.apply(params, seed);
+  }
   showProgress(store);
 });
 document.addEventListener(SIM_INTERACT, () => chapterSlug() && store.mark(chapterSlug(), "sim"));
 
 // Set up what the current <main> holds; returns how to take it down again.
 function setUpPage() {
-  const sims = [];
+  sims = [];
+  const made = sims;
   let active = true; // a page left before its sims were made makes none
   const slug = chapterSlug();
   if (slug) store.mark(slug, "visited");
-  for (const element of document.querySelectorAll("[data-quiz]")) initQuiz(element, store);
+  const review = document.querySelector("[data-review]");
+  for (const element of document.querySelectorAll("[data-quiz]")) if (!review?.contains(element)) initQuiz(element, store);
+  if (review) initReviewPage(review, store, Date.now());
+  const panel = document.querySelector("[data-review-panel]");
+  if (panel && slug) initReviewPanel(panel, store, slug, Date.now());
   showProgress(store);
   initProgressTools(store);
   for (const element of document.querySelectorAll("[data-sim]")) {
@@ -69,7 +84,7 @@ function setUpPage() {
         : imported ? { source: imported, notice: FROM_FILE } : null;
       const source = pending ? null : store.code(name);
       const sim = new Sim(element, python, { params: shared?.params, seed: shared?.seed, source });
-      sims.push(sim);
+      made.push(sim);
       python.attach(sim);
       initEditor(sim, store, config.sims, pending);
       bindShare(sim);
@@ -78,7 +93,7 @@ function setUpPage() {
   }
   return () => {
     active = false;
-    sims.forEach((sim) => sim.dispose());
+    made.forEach((sim) => sim.dispose());
   };
 }
 

@@ -64,7 +64,7 @@ export function initProgressTools(store) {
     file.value = "";
   });
   tools.querySelector('[data-progress="reset"]').addEventListener("click", () => {
-    if (!window.confirm("Forget all progress, quiz answers and edited code?")) return;
+    if (!window.confirm("Forget all progress, quiz answers, the review schedule and edited code?")) return;
     store.reset();
     note.textContent = "Progress reset.";
     showProgress(store);

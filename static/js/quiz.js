@@ -1,7 +1,8 @@
 // Quizzes: check the chosen options, explain the choice and the right answer, allow a retry.
 import { announce, QUIZ_ANSWERED } from "./events.js";
 
-export function initQuiz(element, store) {
+// fresh: ask it anew (a review), not as last answered.
+export function initQuiz(element, store, { fresh = false } = {}) {
   const form = element.querySelector("form");
   const correct = JSON.parse(element.querySelector(".quiz-answer").textContent);
   const inputs = [...form.querySelectorAll("input")];
@@ -9,6 +10,7 @@ export function initQuiz(element, store) {
   const retry = form.querySelector(".quiz-retry");
   const submit = form.querySelector('button[type="submit"]');
   const key = element.dataset.quiz;
+  const after = form.querySelector(".quiz-after"); // what only an answer reveals (a prediction's measured number)
   element.querySelector(".quiz-key").hidden = true;
   form.querySelector(".quiz-actions").hidden = false;
 
@@ -26,6 +28,7 @@ export function initQuiz(element, store) {
     feedback.textContent = right
       ? "Correct. The explanations are below each option."
       : "Not quite. Read why below each option, then try again.";
+    if (after) after.hidden = false;
     submit.hidden = true;
     retry.hidden = false;
     if (announce) retry.focus();
@@ -53,12 +56,13 @@ export function initQuiz(element, store) {
       option.querySelector(".quiz-explanation").hidden = true;
     });
     feedback.textContent = "";
+    if (after) after.hidden = true;
     submit.hidden = false;
     retry.hidden = true;
     store.saveAnswer(key, null);
     inputs[0].focus();
   });
 
-  const saved = store.answer(key);
+  const saved = fresh ? null : store.answer(key);
   if (saved) show(saved, false);
 }

@@ -85,6 +85,9 @@ export function check(frame) {
   const panels = frame.panels;
   if (!Array.isArray(panels) || panels.length > LIMITS.panels) refuse(`a frame has a list of at most ${LIMITS.panels} panels`);
   text(frame.summary, "summary", "summary");
+  const metrics = frame.metrics ?? {};
+  if (!metrics || typeof metrics !== "object" || Array.isArray(metrics) || Object.keys(metrics).length > LIMITS.metrics
+    || !Object.values(metrics).every((v) => typeof v === "number" && Number.isFinite(v))) refuse(`metrics are at most ${LIMITS.metrics} finite numbers by name`);
   const legend = frame.legend ?? [];
   if (!Array.isArray(legend) || legend.length > LIMITS.legend) refuse(`the legend has at most ${LIMITS.legend} entries`);
   for (const entry of legend) {

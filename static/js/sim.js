@@ -249,6 +249,16 @@ export class Sim {
     else if (!this.waiting && !this.ended) this.step();
   }
 
+  // Run these settings from the first frame, playing (a prediction question shows its answer so).
+  apply(params, seed) {
+    Object.assign(this.params, params);
+    this.seed = seed;
+    this.controls.show();
+    this.playing = true;
+    this.restart();
+    this.updatePlayback();
+  }
+
   // Run edited code (null: the sim's own module) from the first frame.
   setSource(source) {
     this.source = source;

@@ -2,18 +2,21 @@
 // throws, is full or holds garbage never breaks a page: progress then lives in memory and a
 // discreet notice says it cannot be saved.
 
+import { isCard } from "./schedule.js";
+
 export const KEY = "understand-world-models/progress";
 export const VERSION = 1;
 export const MAX_IMPORT_CHARS = 2_000_000; // nine sims' edited code is far less
 
 // code: what the learner ran here; pending: code from an imported file, shown but not run
-// until the learner reads it and presses Run.
-const empty = () => ({ version: VERSION, chapters: {}, answers: {}, code: {}, pending: {} });
+// until the learner reads it and presses Run; review: each answered question's Leitner card
+// (schedule.js).
+const empty = () => ({ version: VERSION, chapters: {}, answers: {}, code: {}, pending: {}, review: {} });
 const isMap = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function valid(data) {
   return isMap(data) && data.version === VERSION && isMap(data.chapters) && isMap(data.answers)
-    && [data.code, data.pending].every((field) => field === undefined || isMap(field));
+    && [data.code, data.pending, data.review].every((field) => field === undefined || isMap(field));
 }
 
 export class Store {
@@ -74,6 +77,16 @@ export class Store {
 
   saveAnswer(key, chosen) {
     if (chosen) this.data.answers[key] = chosen; else delete this.data.answers[key];
+    this.write();
+  }
+
+  card(key) {
+    const card = this.data.review[key];
+    return isCard(card) ? card : null;
+  }
+
+  saveCard(key, card) {
+    this.data.review[key] = card;
     this.write();
   }
 

@@ -207,7 +207,7 @@ def test_without_javascript_every_chapter_and_quiz_reads_completely(browser, sit
             where = chapter.slug
             for heading in chapter.toc:
                 assert page.locator(f"#{heading[1]}").is_visible(), f"{where}: heading {heading[2]}"
-            for block in chapter.blocks("quiz"):
+            for block in chapter.blocks("quiz") + chapter.blocks("predict"):
                 quiz = f"#{block.id}"
                 assert page.locator(f"{quiz} .quiz-question").is_visible(), where
                 options = page.locator(f"{quiz} .quiz-option label")
@@ -228,7 +228,7 @@ def test_without_javascript_every_chapter_and_quiz_reads_completely(browser, sit
                 summary.click()  # every other disclosure ("How this works") opens natively
             hidden = page.evaluate("""() => [...document.querySelectorAll(
                     '.chapter-body :is(p, li, h2, h3, h4, td, th, dt, dd, blockquote, figcaption, pre, label, legend)')]
-                .filter((e) => e.textContent.trim() && !e.closest('.quiz-explanation') && !e.checkVisibility())
+                .filter((e) => e.textContent.trim() && !e.closest('.quiz-explanation, .quiz-after') && !e.checkVisibility())
                 .map((e) => e.textContent.trim().slice(0, 60))""")
             assert hidden == [], f"{where}: text that cannot be read without JavaScript"
     finally:

@@ -8,6 +8,14 @@ from builder.errors import BuildError
 FRONT = "---\ntitle: T\ndescription: D.\norder: 0\n---\n"
 SIM = "::: sim ball\ntitle: A ball\ncaption: It falls.\n:::\n"
 QUIZ_OPTIONS = "- [x] Yes.\n  Because.\n- [ ] No.\n  Because not.\n"
+PENDULUM = "::: sim compounding\ntitle: A pendulum\ncaption: It swings.\n:::\n"
+RANGES = "- [< 1] Small.\n  Because.\n- [> 1] Large.\n  Because not.\n"
+
+
+def predict(keys, options=RANGES, sim="compounding"):
+    """A chapter with the pendulum and a prediction on it (opening at line 10)."""
+    return FRONT + PENDULUM + f"::: predict {sim}\nHow far?\n\n{keys}" + options + ":::\n"
+
 
 CASES = [
     # (id, chapter text, line, message)
@@ -28,7 +36,7 @@ CASES = [
      "blocks cannot be nested: close the 'callout' block opened at line 6 with ':::' first"),
     ("unclosed", FRONT + "::: quiz\nWhy?\n", 6, "the 'quiz' block is never closed: end it with a line ':::'"),
     ("unknown block", FRONT + "::: quizz\nWhy?\n:::\n", 6,
-     "unknown block 'quizz' (did you mean 'quiz'?); blocks are callout, flow, quiz, sim"),
+     "unknown block 'quizz' (did you mean 'quiz'?); blocks are callout, flow, predict, quiz, sim"),
     ("callout without title", FRONT + "::: callout\nBody.\n:::\n", 6,
      "a callout needs a title: '::: callout The core idea'"),
     ("empty callout", FRONT + "::: callout The core idea\n:::\n", 6, "the callout is empty"),
@@ -50,6 +58,34 @@ CASES = [
     ("one option", FRONT + "::: quiz\nWhy?\n- [x] Yes.\n  Because.\n:::\n", 6, "a quiz needs at least two options"),
     ("no correct option", FRONT + "::: quiz\nWhy?\n- [ ] Yes.\n  Because.\n- [ ] No.\n  Not.\n:::\n", 6,
      "the quiz has no correct option: mark one '- [x]'"),
+    ("predict unknown sim", predict("read: error at the end\n", sim="pendulum"), 10, "unknown sim 'pendulum'"),
+    ("predict without read", predict("set: quality=20\n"), 10,
+     "say which number to read: 'read: METRIC at the end', 'read: METRIC at frame N' or "
+     "'read: METRIC when OTHER reaches V'"),
+    ("predict unreadable read", predict("read: error after a while\n"), 13,
+     "cannot read 'error after a while': write 'METRIC at the end', 'METRIC at frame N' or "
+     "'METRIC when OTHER reaches V'"),
+    ("predict unknown key", predict("sett: quality=20\nread: error at the end\n"), 13,
+     "expected one of set: ..., seed: ..., read: ..., unit: ... before the options (did you mean 'set'?)"),
+    ("predict option not a range", predict("read: error at the end\n", "- [x] Small.\n  B.\n- [> 1] Large.\n  B.\n"), 14,
+     "a prediction's option is a range: '- [< 0.5]', '- [0.5 to 2]' or '- [> 2]', not '- [x]'"),
+    ("predict ranges overlap", predict("read: error at the end\n", "- [< 1] Small.\n  B.\n- [0.5 to 2] Mid.\n  B.\n"), 16,
+     "the ranges must go up, one after another, without overlapping"),
+    ("predict unknown control", predict("set: qualty=20\nread: error at the end\n"), 13,
+     "the sim has no control 'qualty'; it has quality"),
+    ("predict off the slider", predict("set: quality=23\nread: error at the end\n"), 13,
+     "quality moves in steps of 5 from 0: 23 is not one of them"),
+    ("predict unknown metric", predict("read: errror at the end\n"), 10,
+     "the prediction cannot be measured: the frame has no metric 'errror'; it has step, error, spread, outside"),
+    ("predict frame beyond the run", predict("read: error at frame 5000\n"), 10,
+     "the prediction cannot be measured: the run ended before frame 5000"),
+    ("predict value in no option", predict("set: quality=20\nread: error when step reaches 50\n",
+                                           "- [< 0.3] Small.\n  B.\n- [0.3 to 1] Mid.\n  B.\n"), 10,
+     "the sim measured error = 2.281, which no option covers"),
+    ("predict without its sim", FRONT + "::: predict compounding\nHow far?\n\nread: error at the end\n" + RANGES + ":::\n", 6,
+     "the chapter has no '::: sim compounding' for this prediction to run"),
+    ("quiz option marked with a range", FRONT + "::: quiz\nWhy?\n- [< 1] Yes.\n  B.\n- [x] No.\n  B.\n:::\n", 8,
+     "a quiz option is marked '- [x]' (right) or '- [ ]' (wrong), not '- [< 1]'"),
     ("flow row", FRONT + "::: flow Pipeline\nstate\n:::\n", 7,
      "a flow row needs at least two steps joined by ' → ', ' + ' or ' = '"),
     ("empty flow", FRONT + "::: flow Pipeline\n:::\n", 6, "the flow is empty"),

@@ -69,3 +69,22 @@ def test_validation_names_the_part_that_breaks_the_limits():
     contract.validate_frame({"panels": [dict(panel, x=[1, 1 + 1e-6])]})  # narrow but drawable
     with pytest.raises(contract.FrameError, match="NaN"):
         contract.pack({"panels": [dict(panel, aspect=float("nan"))]})
+
+
+def test_metrics_are_a_few_finite_numbers_by_name():
+    panel = {"title": "t", "x": [0, 1], "y": [0, 1], "items": []}
+    contract.validate_frame({"panels": [panel], "metrics": {"error": 0.4, "step": 3}})
+    for metrics, message in (([1.0], "a dict"), ({"Error": 1.0}, "not a name"),
+                             ({"error": float("nan")}, "finite"), ({"error": True}, "finite"),
+                             ({"error": "0.4"}, "finite"),
+                             ({f"m{i}": 1.0 for i in range(13)}, "13 metrics; at most 12")):
+        with pytest.raises(contract.FrameError, match=message):
+            contract.validate_frame({"panels": [panel], "metrics": metrics})
+
+
+@pytest.mark.parametrize("name", sims.NAMES)
+def test_every_sim_reports_its_numbers_as_metrics(name):
+    # a prediction question reads them; every sim's chapter has one
+    module = importlib.import_module(f"sims.{name}")
+    found = [f.get("metrics") for f in frames(module, seed=1, limit=400)]
+    assert any(found), f"{name} reports no metrics in its first 400 frames"
