@@ -108,7 +108,9 @@ def render_pages(course, cdn, version):
             context, page=None, canonical=public_url(course, "instructors.html"), embed_pages=pages,
             embed_src={sim: public_url(course, name) or name for sim, name in pages.items()})))
         # Each sim on a page of its own, one folder down, for an <iframe> anywhere.
-        embed = {**context, "config": page_config(cdn, contract, "../"), "root": "../", "embedded": True}
+        config = page_config(cdn, contract, "../")
+        del config["search"]  # no search box there: its results lead to chapters
+        embed = {**context, "config": config, "root": "../", "embedded": True}
         for name, chapter, part in embeds(course):
             rendering = f"{name} (from {chapter.source})"
             rendered.append((name, env.get_template("embed.html").render(

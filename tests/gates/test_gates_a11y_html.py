@@ -12,11 +12,13 @@ import subprocess
 
 import pytest
 
-from builder import course
+from builder import course, site
 from conftest import ROOT
 
-CHAPTERS = course.gather(ROOT).chapters
-PAGES = ["index.html"] + [c.url for c in CHAPTERS] + ["instructors.html"]
+COURSE = course.gather(ROOT)
+CHAPTERS = COURSE.chapters
+EMBEDS = [name for name, _, _ in site.embeds(COURSE)]  # each sim alone, for frames elsewhere
+PAGES = ["index.html"] + [c.url for c in CHAPTERS] + ["instructors.html"] + EMBEDS
 TOOLS = ROOT / "tools" / "node_modules"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 COLOUR_RULES = ["color-contrast", "link-in-text-block"]
@@ -81,8 +83,15 @@ def test_no_accessibility_violations(axe_context, site_url, name):
         problems, passed = axe_run(page, {"type": "tag", "values": AXE_TAGS})
         assert problems == [], f"{theme} theme:\n" + "\n".join(problems)
         assert "color-contrast" in passed, "axe checked no text colour at all"
-        page.click(".theme-toggle")  # only colours change: check the colour rules in the other theme
-        other = page.get_attribute("html", "data-theme")
+        # Only colours change: check the colour rules in the other theme. An embed page has no
+        # toggle of its own (it follows the system's), so the other theme is emulated there.
+        if page.locator(".theme-toggle").count():
+            page.click(".theme-toggle")
+            other = page.get_attribute("html", "data-theme")
+        else:
+            other = "dark"
+            page.emulate_media(color_scheme=other)
+            assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(21, 24, 28)"
         assert other != theme
         problems, passed = axe_run(page, {"type": "rule", "values": COLOUR_RULES})
         assert problems == [], f"{other} theme:\n" + "\n".join(problems)
