@@ -32,7 +32,8 @@ export function bindPresent(sim, { embedded = false } = {}) {
     if (grid.display !== "grid") { main.style.removeProperty("--fit"); return; } // narrow: it scrolls
     const column = main.clientWidth - parseFloat(grid.columnGap) - 16 * parseFloat(grid.fontSize); // the controls' 16em
     const style = getComputedStyle(element);
-    const room = element.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom)
+    // (Its bottom padding keeps room for the Leave button, which stands beside the canvas.)
+    const room = element.clientHeight - 2 * parseFloat(style.paddingTop)
       - main.querySelector(".sim-title").offsetHeight - parseFloat(grid.rowGap);
     let width = Math.floor(column);
     while (width > 280 && sim.heightAt(width) > room) width -= 8;

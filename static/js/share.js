@@ -79,7 +79,7 @@ export async function linkTo(sim, page = location.href) {
   return { url: url.href, codeLeftOut };
 }
 
-const EMBED_HEIGHT = 640; // px, when the sim's own height cannot be measured
+const EMBED_HEIGHT = 800; // px, when the sim's own height cannot be measured (as templates/embed-snippet.html)
 const EMBED_EXTRA = 96; // px: what the embed page adds around the sim (padding, its source line)
 const attribute = (text) => text.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
 

@@ -7,6 +7,7 @@ The course is served at 127.0.0.1:PORT/course/; the host page at localhost:PORT2
 """
 
 import base64
+import json
 import functools
 import http.server
 import re
@@ -303,4 +304,36 @@ def test_presentation_mode_follows_the_dark_theme(offline, sites):
     assert page.text_content("[data-sim] button[data-action=play]") == "Play"  # reduced motion: still paused
     page.click("[data-sim] button[data-action=present]")
     page.wait_for_function("() => !document.querySelector('[data-sim]').classList.contains('is-presenting')")
+    assert browser.problems() == []
+
+
+def test_a_click_on_a_presented_sim_picks_the_point_under_the_pointer(offline, sites):
+    """Presented, the canvas draws larger (--sim-zoom): a click still means the point it lands on."""
+    course, _, _ = sites
+    browser = offline()
+    page = browser.page()
+    page.set_viewport_size({"width": 1600, "height": 900})
+    page.goto(course + "imagining-the-future.html")
+    sim = "[data-sim=ball]"
+    page.locator(sim).scroll_into_view_if_needed()
+    page.wait_for_selector(f"{sim}[data-state=ready]", timeout=READY)
+    page.click(f"{sim} button[data-action=present]")
+    page.wait_for_selector(f"{sim}.is-presenting")
+    zoom = page.eval_on_selector(sim, "s => parseFloat(getComputedStyle(s).getPropertyValue('--sim-zoom'))")
+    assert zoom > 1
+    page.wait_for_timeout(500)  # the canvas re-fitted and redrawn at its new size
+    # The tick labels "2" of the first panel, where render.js put them (in drawing units).
+    ticks = page.eval_on_selector(f"{sim} canvas", """c => {
+        const ticks = c.textBoxes.filter((b) => b.kind === "tick" && b.panel === 0);
+        const bottom = Math.max(...ticks.map((b) => b.y));
+        const x = ticks.find((b) => b.y === bottom && b.text === "2");
+        const y = ticks.find((b) => b.y !== bottom && b.text === "2");
+        return [x.x + x.w / 2, y.y + y.h / 2];
+    }""")
+    box = page.eval_on_selector(f"{sim} canvas", "c => c.getBoundingClientRect().toJSON()")
+    page.mouse.click(box["x"] + ticks[0] * zoom, box["y"] + ticks[1] * zoom)
+    page.click(f"{sim} button[data-action=share]")
+    page.wait_for_function("() => /launch=/.test(location.hash)")
+    launch = json.loads(urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).fragment)["launch"][0])
+    assert launch == pytest.approx([2, 2], abs=0.05)
     assert browser.problems() == []

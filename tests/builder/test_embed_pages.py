@@ -49,7 +49,7 @@ def test_a_chapter_sim_knows_its_embed_page_and_the_instructors_page_lists_them(
             assert f'data-embed="embed/{part.name}.html"' in page
             assert f'<a href="embed/{part.name}.html">' in instructors
             snippet = escape(f'<iframe src="embed/{part.name}.html" title="{escape(part.title)}" loading="lazy" '
-                             'allow="fullscreen; clipboard-write" style="width: 100%; height: 640px; border: 0"></iframe>')
+                             'allow="fullscreen; clipboard-write" style="width: 100%; height: 800px; border: 0"></iframe>')
             assert str(snippet) in instructors, part.name
     assert "<iframe" not in instructors  # shown as code, never embedded here
     assert "put your site's address before them" in instructors
