@@ -32,7 +32,7 @@ export function bindPresent(sim, { embedded = false } = {}) {
     if (grid.display !== "grid") { main.style.removeProperty("--fit"); return; } // narrow: it scrolls
     const column = main.clientWidth - parseFloat(grid.columnGap) - 16 * parseFloat(grid.fontSize); // the controls' 16em
     const style = getComputedStyle(element);
-    // (Its bottom padding keeps room for the Leave button, which stands beside the canvas.)
+    // (Its bottom padding is room for the floating Leave button of narrow screens: not counted.)
     const room = element.clientHeight - 2 * parseFloat(style.paddingTop)
       - main.querySelector(".sim-title").offsetHeight - parseFloat(grid.rowGap);
     let width = Math.floor(column);
