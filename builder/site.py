@@ -88,8 +88,9 @@ def render_pages(course, cdn, version, python=None):
     env = environment(course.root)
     rendering = "the landing page"
     try:
-        context = {"course": course, "config": page_config(cdn, simreg.contract().for_pages(), python), "version": version,
-                   "cdn": cdn, "menu": chapter_menu(env, course)}
+        contract = simreg.contract().for_pages()
+        context = {"course": course, "config": page_config(cdn, contract, python=python), "version": version,
+                   "cdn": cdn, "menu": chapter_menu(env, course), "root": "", "embedded": False}
         rendered = [("index.html", env.get_template("index.html").render(
             context, page=None, canonical=public_url(course, "index.html")))]
         for page in course.chapters:
@@ -105,8 +106,18 @@ def render_pages(course, cdn, version, python=None):
         # Objectives, times, quiz answers and sims for whoever teaches the course: linked from
         # the footer only, and left out of the search index, so learners meet no answers.
         rendering = "the instructors page"
+        pages = {part.name: name for name, _, part in embeds(course)}
         rendered.append(("instructors.html", env.get_template("instructors.html").render(
-            context, page=None, canonical=public_url(course, "instructors.html"))))
+            context, page=None, canonical=public_url(course, "instructors.html"), embed_pages=pages,
+            embed_src={sim: public_url(course, name) or name for sim, name in pages.items()})))
+        # Each sim on a page of its own, one folder down, for an <iframe> anywhere.
+        config = page_config(cdn, contract, "../", python)
+        del config["search"]  # no search box there: its results lead to chapters
+        embed = {**context, "config": config, "root": "../", "embedded": True}
+        for name, chapter, part in embeds(course):
+            rendering = f"{name} (from {chapter.source})"
+            rendered.append((name, env.get_template("embed.html").render(
+                embed, page=None, chapter=chapter, part=part, canonical="")))
     except jinja2.TemplateError as error:
         raise BuildError([template_problem(course.root, error, rendering)]) from None
     return rendered
@@ -177,15 +188,26 @@ def with_unit(value, unit):
     return f"{value}{unit}" if not unit or not unit[0].isalpha() else f"{value} {unit}"
 
 
-def page_config(cdn, contract, python=None):
-    """What the browser runtime needs to know, given to it as JSON in every page. python: how the
+def page_config(cdn, contract, root="", python=None):
+    """What the browser runtime needs to know, given to it as JSON in every page; its paths are
+    relative to the page, which stands root (say "../") below the site's top. python: how the
     self-hosted runtime starts (pyodide.install), so that the worker asks the server nothing first."""
-    config = {"pyodide": pyodide.CDN_URL if cdn else "pyodide/", "sims": "sims/bundle.json",
-              "worker": "static/js/worker.js", "search": "search-index.json", "offline": "sw.js",
-              "contract": contract}
+    config = {"pyodide": pyodide.CDN_URL if cdn else root + "pyodide/", "sims": root + "sims/bundle.json",
+              "worker": root + "static/js/worker.js", "search": root + "search-index.json",
+              "offline": root + "sw.js", "contract": contract}
     if python:
         config["python"] = python
     return config
+
+
+def embeds(course):
+    """(page name, chapter, sim block) for each sim the course uses: embed/NAME.html, made from
+    the first block that shows it, so its address stays put when chapters move."""
+    found = {}
+    for chapter in course.chapters:
+        for part in chapter.blocks("sim"):
+            found.setdefault(part.name, (f"embed/{part.name}.html", chapter, part))
+    return list(found.values())
 
 
 def public_url(course, name):
@@ -235,4 +257,5 @@ def fingerprint(out):
 
 
 def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

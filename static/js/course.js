@@ -7,6 +7,8 @@ import { Store } from "./store.js";
 import { initNavigation } from "./nav.js";
 import { initEditor } from "./editor.js";
 import { bindShare, readShared } from "./share.js";
+import { bindPresent } from "./present.js";
+import { postHeight } from "./embed.js";
 import { initProgressTools, showProgress } from "./progress.js";
 import { initSearch } from "./search.js";
 import { initReviewPage, initReviewPanel, recordAnswer } from "./review.js";
@@ -14,6 +16,9 @@ import { QUIZ_ANSWERED, SIM_INTERACT, SIM_READY } from "./events.js";
 
 const config = JSON.parse(document.getElementById("course-config").textContent);
 document.documentElement.classList.add("js");
+// An embed page (embed/NAME.html): one sim, maybe in another site's <iframe>, where storage
+// and the offline worker may be refused; each then goes without, as on any page.
+const embedded = document.body.classList.contains("embed");
 
 // The page's policy allows requests to 'self': the whole origin, which a project site shares
 // with its owner's other sites. A second policy narrows them to the course's own folder, for
@@ -34,7 +39,7 @@ function showUnsavedNotice() {
   notice.className = "storage-notice";
   notice.setAttribute("role", "status");
   notice.textContent = "Your progress cannot be saved in this browser; it is kept until you leave the page.";
-  document.querySelector(".site-header").after(notice);
+  document.querySelector(".site-header")?.after(notice); // an embed page says nothing: it has no room
 }
 
 const store = new Store(showUnsavedNotice);
@@ -88,7 +93,8 @@ function setUpPage() {
       python.attach(sim);
       initEditor(sim, store, config.sims, pending);
       bindShare(sim);
-      if (shared) element.scrollIntoView();
+      bindPresent(sim, { embedded });
+      if (shared && !embedded) element.scrollIntoView();
     });
   }
   return () => {
@@ -106,8 +112,12 @@ if (document.querySelector("[data-sim]")) document.addEventListener(SIM_READY, g
 else window.addEventListener("load", () => setTimeout(goOffline, 1000), { once: true });
 
 let tearDown = setUpPage();
-initSearch(config.search);
-initNavigation({
-  leave: () => tearDown(),
-  arrive: () => { tearDown = setUpPage(); },
-});
+if (embedded) {
+  postHeight();
+} else {
+  initSearch(config.search);
+  initNavigation({
+    leave: () => tearDown(),
+    arrive: () => { tearDown = setUpPage(); },
+  });
+}

@@ -10,6 +10,7 @@ export function palette(element) {
   for (const role of ROLES) colors[role] = style.getPropertyValue(`--sim-${role}`).trim() || "#888";
   colors.background = style.getPropertyValue("--sim-background").trim() || "#fff";
   colors.font = style.getPropertyValue("--font-ui").trim() || "sans-serif";
+  colors.zoom = parseFloat(style.getPropertyValue("--sim-zoom")) || 1; // text and lines larger: presentation mode
   return colors;
 }
 
@@ -222,24 +223,33 @@ function ellipsize(ctx, text, width) {
   return text.slice(0, lo) + "…";
 }
 
+// The frame is laid out in drawing units, zoom CSS pixels each; rects and text boxes are in them.
 export function draw(canvas, frame, colors) {
-  const width = canvas.clientWidth || canvas.parentElement.clientWidth;
-  if (!width) return []; // not laid out (hidden or detached): drawn when it is
+  const zoom = colors.zoom || 1;
+  const shown = canvas.clientWidth || canvas.parentElement.clientWidth;
+  if (!shown) return []; // not laid out (hidden or detached): drawn when it is
+  const width = shown / zoom;
   const ctx = canvas.getContext("2d");
   const { rects, height } = layout(ctx, frame.panels, width, colors);
-  const dpr = window.devicePixelRatio || 1;
-  if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
-    canvas.width = Math.round(width * dpr);
-    canvas.height = Math.round(height * dpr);
-    canvas.style.height = `${height}px`;
+  const scale = (window.devicePixelRatio || 1) * zoom;
+  if (canvas.width !== Math.round(width * scale) || canvas.height !== Math.round(height * scale)) {
+    canvas.width = Math.round(width * scale);
+    canvas.height = Math.round(height * scale);
+    canvas.style.height = `${height * zoom}px`;
   }
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.setTransform(scale, 0, 0, scale, 0, 0);
   ctx.fillStyle = colors.background;
   ctx.fillRect(0, 0, width, height);
   const boxes = [];
   frame.panels.forEach((panel, i) => drawPanel(ctx, panel, rects[i], colors, boxes, i));
   canvas.textBoxes = boxes;
   return rects;
+}
+
+// How tall draw() would make the canvas at a width, both in CSS pixels.
+export function heightAt(canvas, frame, colors, width) {
+  const zoom = colors.zoom || 1;
+  return layout(canvas.getContext("2d"), frame.panels, width / zoom, colors).height * zoom;
 }
 
 // The plot area of a panel and its data -> pixel mapping.

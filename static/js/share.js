@@ -63,7 +63,8 @@ function valid(control, value) {
   }
 }
 
-export async function linkTo(sim) {
+// The address of page (this one unless given) showing the sim as it is now.
+export async function linkTo(sim, page = location.href) {
   const { name: simName, seed, params, source } = sim.shown;
   const fields = new URLSearchParams({ sim: simName, seed: String(seed) });
   for (const [name, value] of Object.entries(params)) fields.set(name, JSON.stringify(value));
@@ -73,26 +74,64 @@ export async function linkTo(sim) {
     if (code.length <= MAX_CODE_CHARS) fields.set("code", code);
     else codeLeftOut = true;
   }
-  const url = new URL(location.href);
+  const url = new URL(page, location.href);
   url.hash = fields.toString();
   return { url: url.href, codeLeftOut };
 }
 
-export function bindShare(sim) {
-  const button = sim.element.querySelector('button[data-action="share"]');
-  const note = sim.element.querySelector(".sim-share-note");
-  if (!button) return;
-  button.hidden = false;
-  const onClick = async () => {
-    const { url, codeLeftOut } = await linkTo(sim);
-    history.replaceState(history.state, "", url);
-    let copied = false;
-    try {
-      await navigator.clipboard.writeText(url);
-      copied = true;
-    } catch { /* no clipboard here: the address bar holds the link */ }
-    note.textContent = (copied ? "Link copied." : "The link is in the address bar.")
-      + (codeLeftOut ? " Your edited code is too long to fit in it." : "");
+const EMBED_HEIGHT = 800; // px, when the sim's own height cannot be measured (as templates/embed-snippet.html)
+const EMBED_EXTRA = 96; // px: what the embed page adds around the sim (padding, its source line)
+const attribute = (text) => text.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+
+// The <iframe> that shows the sim as it is now on another site: its embed page, with the state
+// a link carries, as tall as the sim is here. templates/embed-snippet.html writes the same one.
+export async function embedCode(sim) {
+  const page = sim.element.querySelector('button[data-action="embed"]').dataset.embed;
+  const { url, codeLeftOut } = await linkTo(sim, page);
+  const title = sim.element.querySelector(".sim-title").textContent.trim();
+  const main = sim.element.querySelector(".sim-main");
+  const measured = sim.element.classList.contains("is-presenting") ? 0 : main.getBoundingClientRect().height;
+  const height = measured ? Math.ceil(measured) + EMBED_EXTRA : EMBED_HEIGHT;
+  return {
+    code: `<iframe src="${attribute(url)}" title="${attribute(title)}" loading="lazy" allow="fullscreen; clipboard-write" `
+      + `style="width: 100%; height: ${height}px; border: 0"></iframe>`,
+    codeLeftOut,
   };
-  sim.listen(button, "click", onClick);
+}
+
+async function copy(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false; // no clipboard here, or a frame that may not use it
+  }
+}
+
+const framed = () => window.self !== window.top;
+const tooLong = (codeLeftOut) => (codeLeftOut ? " Your edited code is too long to fit in it." : "");
+
+export function bindShare(sim) {
+  const note = sim.element.querySelector(".sim-share-note");
+  const link = sim.element.querySelector('button[data-action="share"]');
+  if (link) {
+    link.hidden = false;
+    sim.listen(link, "click", async () => {
+      const { url, codeLeftOut } = await linkTo(sim);
+      history.replaceState(history.state, "", url);
+      const copied = await copy(url);
+      note.textContent = (copied ? "Link copied." : framed() ? `Copying is blocked here. The link: ${url}`
+        : "The link is in the address bar.") + tooLong(codeLeftOut);
+    });
+  }
+  const embed = sim.element.querySelector('button[data-action="embed"]');
+  if (embed) {
+    embed.hidden = false;
+    sim.listen(embed, "click", async () => {
+      const { code, codeLeftOut } = await embedCode(sim);
+      const copied = await copy(code);
+      note.textContent = (copied ? "Embed code copied." : `Copying is blocked here. The embed code: ${code}`)
+        + tooLong(codeLeftOut);
+    });
+  }
 }

@@ -1,6 +1,6 @@
 // A sim's controls: its inputs show the params (which may come from a shared link), the
 // learner's changes and buttons reach the sim, and a click on the panel marked "click" picks a
-// point there (Enter or Space on the focused canvas picks its middle).
+// point there (Enter or Space on the focused canvas picks its middle), in drawing units.
 import { plotArea } from "./render.js";
 
 // 12 and "%" -> "12%"; 60 and "steps" -> "60 steps" (as the builder's with_unit filter).
@@ -25,7 +25,8 @@ export class SimControls {
     });
     listen(this.canvas, "click", (event) => {
       const box = this.canvas.getBoundingClientRect();
-      this.pick(event.clientX - box.left, event.clientY - box.top);
+      const zoom = on.clickTarget()?.zoom || 1;
+      this.pick((event.clientX - box.left) / zoom, (event.clientY - box.top) / zoom);
     });
     listen(this.canvas, "keydown", (event) => {
       if (event.key !== "Enter" && event.key !== " ") return;

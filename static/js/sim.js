@@ -4,7 +4,7 @@
 // shows the next one, so a step's round trip never costs a display frame as long as steps
 // average under one. Its controls are in sim-controls.js, its status and legend in sim-view.js.
 import { announce, SIM_ERROR, SIM_FRAME, SIM_INTERACT, SIM_READY, SIM_RUNAWAY } from "./events.js";
-import { draw, palette, parse, prepare } from "./render.js";
+import { draw, heightAt, palette, parse, prepare } from "./render.js";
 import { SimControls } from "./sim-controls.js";
 import { SimView } from "./sim-view.js";
 
@@ -71,7 +71,17 @@ export class Sim {
 
   listen(target, type, handler) {
     target.addEventListener(type, handler);
-    this.disposers.push(() => target.removeEventListener(type, handler));
+    this.whenDisposed(() => target.removeEventListener(type, handler));
+  }
+
+  whenDisposed(dispose) {
+    this.disposers.push(dispose);
+  }
+
+  // Read the palette and text size from the stylesheet again (a new theme, presentation mode).
+  restyle() {
+    this.colors = palette(this.el);
+    this.redraw();
   }
 
   // --- Python lifecycle -------------------------------------------------------------------
@@ -186,6 +196,11 @@ export class Sim {
     announce(this.el, SIM_FRAME, { run: this.run });
   }
 
+  // How tall the canvas would be at a width (CSS pixels), for the frame on screen; 0 if none.
+  heightAt(width) {
+    return this.frame ? heightAt(this.canvas, this.frame, this.colors, width) : 0;
+  }
+
   // Draw the frame on screen; false if there is none or it failed to draw (then an error shows).
   redraw() {
     if (!this.frame) return false;
@@ -216,7 +231,7 @@ export class Sim {
   // whether it is on screen (a sim off screen computes nothing).
   watch() {
     this.listen(reducedMotion, "change", () => { this.playing = !reducedMotion.matches; this.updatePlayback(); });
-    this.listen(document, "themechange", () => { this.colors = palette(this.el); this.redraw(); });
+    this.listen(document, "themechange", () => this.restyle());
     const resize = new ResizeObserver(() => this.redraw());
     resize.observe(this.canvas);
     const visibility = new IntersectionObserver((entries) => {
@@ -265,11 +280,12 @@ export class Sim {
     this.restart();
   }
 
-  // The panel a canvas click picks in, and where it was drawn; or null.
+  // The panel a canvas click picks in, where it was drawn, and the zoom it was drawn at (CSS
+  // pixels per drawing unit); or null.
   clickTarget() {
     if (!this.frame) return null;
     const index = this.frame.panels.findIndex((p) => p.click);
-    return index < 0 ? null : { panel: this.frame.panels[index], rect: this.rects[index] };
+    return index < 0 ? null : { panel: this.frame.panels[index], rect: this.rects[index], zoom: this.colors.zoom };
   }
 
   interacted() {

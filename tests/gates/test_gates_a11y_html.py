@@ -12,11 +12,13 @@ import subprocess
 
 import pytest
 
-from builder import course
+from builder import course, site
 from conftest import ROOT
 
-CHAPTERS = course.gather(ROOT).chapters
-PAGES = ["index.html"] + [c.url for c in CHAPTERS] + ["review.html", "instructors.html"]
+COURSE = course.gather(ROOT)
+CHAPTERS = COURSE.chapters
+EMBEDS = [name for name, _, _ in site.embeds(COURSE)]  # each sim alone, for frames elsewhere
+PAGES = ["index.html"] + [c.url for c in CHAPTERS] + ["review.html", "instructors.html"] + EMBEDS
 # review.html checked with every question due, so that each is shown and checked
 QUESTIONS = [f"{c.slug}-{b.id}" for c in CHAPTERS for b in c.blocks("quiz") + c.blocks("predict")]
 ALL_DUE = ("localStorage.setItem('understand-world-models/progress', JSON.stringify({version: 1, chapters: {}, "
@@ -87,9 +89,18 @@ def test_no_accessibility_violations(axe_context, site_url, name):
         problems, passed = axe_run(page, {"type": "tag", "values": AXE_TAGS})
         assert problems == [], f"{theme} theme:\n" + "\n".join(problems)
         assert "color-contrast" in passed, "axe checked no text colour at all"
-        page.click(".theme-toggle")  # only colours change: check the colour rules in the other theme
-        other = page.get_attribute("html", "data-theme")
+        # Only colours change: check the colour rules in the other theme. An embed page has no
+        # toggle of its own: it follows the system, or the choice made on the course's pages,
+        # which is what is set there.
+        background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+        if page.locator(".theme-toggle").count():
+            page.click(".theme-toggle")
+            other = page.get_attribute("html", "data-theme")
+        else:
+            other = "light" if theme == "dark" else "dark"
+            page.evaluate("t => { document.documentElement.dataset.theme = t; document.dispatchEvent(new Event('themechange')); }", other)
         assert other != theme
+        assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") != background
         problems, passed = axe_run(page, {"type": "rule", "values": COLOUR_RULES})
         assert problems == [], f"{other} theme:\n" + "\n".join(problems)
         assert "color-contrast" in passed, "axe checked no text colour at all"

@@ -17,12 +17,14 @@ from collections import deque
 
 import pytest
 
-from builder import course
+from builder import course, site
 from builder.runtime import pyodide
 from conftest import ROOT, QuietHandler
 
-CHAPTERS = course.gather(ROOT).chapters
-PAGES = ["index.html"] + [c.url for c in CHAPTERS] + ["review.html", "instructors.html"]
+COURSE = course.gather(ROOT)
+CHAPTERS = COURSE.chapters
+EMBEDS = [name for name, _, _ in site.embeds(COURSE)]  # each sim alone, for frames elsewhere
+PAGES = ["index.html"] + [c.url for c in CHAPTERS] + ["review.html", "instructors.html"] + EMBEDS
 
 
 # --- Links -------------------------------------------------------------------------------------
@@ -208,6 +210,9 @@ def test_every_page_declares_a_strict_policy(mode, built_site, cdn_site):
         rules = directives(policy)
         assert rules["default-src"] == ["'self'"], name
         assert rules["object-src"] == ["'none'"] and rules["base-uri"] == ["'none'"], name
+        # A meta policy cannot hold frame-ancestors (browsers ignore it there): any site may frame
+        # the pages, which is what embedding a sim needs.
+        assert "frame-ancestors" not in rules, name
         assert "'wasm-unsafe-eval'" in rules["script-src"], name
         # The Python worker starts from a blob: URL, so that it inherits this policy.
         assert rules["worker-src"] == ["'self'", "blob:"], name
@@ -233,7 +238,7 @@ def test_cdn_mode_points_at_the_pinned_runtime_and_ships_none_of_it(built_site, 
         assert config.config["pyodide"] == pyodide.CDN_URL, name
         hosted = PageParser()
         hosted.feed((built_site / name).read_text(encoding="utf-8"))
-        assert hosted.config["pyodide"] == "pyodide/", name
+        assert hosted.config["pyodide"] == ("../" if name in EMBEDS else "") + "pyodide/", name
     assert not (cdn_site / "pyodide").exists()
     shipped = [p.name for p in cdn_site.rglob("*") if p.suffix in (".wasm", ".whl", ".zip")
                or p.name.startswith("pyodide")]
