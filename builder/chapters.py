@@ -159,7 +159,8 @@ def parse_chapter(path, display_path, lines, problems, heaviest, chapter_files, 
         return None, problems.problems
     toc = [(t["level"], t["id"], t["name"]) for t in flatten(md.toc_tokens)]
     fragments = markup.markdown_renderer(links, links.report)
-    context = Context(problems.add, lambda text: fragment(fragments, text), tuple(sim_names))
+    context = Context(problems.add, lambda text: fragment(fragments, text), tuple(sim_names),
+                      Path(path).parent, problems.problems.extend)
     read = []
     for n, entry in enumerate(blocks):
         _, line, _, block_lines = entry
