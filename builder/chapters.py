@@ -54,6 +54,7 @@ class Chapter:
     links: object = None
     objectives: tuple = ()  # what a learner can do after the chapter
     minutes: int | None = None  # how long it takes, reading plus the sim
+    terms: tuple = ()  # glossary terms linked on its page, whose cards it carries
 
     @property
     def url(self):

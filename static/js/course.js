@@ -9,6 +9,7 @@ import { initEditor } from "./editor.js";
 import { bindShare, readShared } from "./share.js";
 import { initProgressTools, showProgress } from "./progress.js";
 import { initSearch } from "./search.js";
+import { initGlossary } from "./glossary.js";
 import { QUIZ_ANSWERED, SIM_INTERACT, SIM_READY } from "./events.js";
 
 const config = JSON.parse(document.getElementById("course-config").textContent);
@@ -56,6 +57,7 @@ function setUpPage() {
   const slug = chapterSlug();
   if (slug) store.mark(slug, "visited");
   for (const element of document.querySelectorAll("[data-quiz]")) initQuiz(element, store);
+  initGlossary(document.querySelector("main"));
   showProgress(store);
   initProgressTools(store);
   for (const element of document.querySelectorAll("[data-sim]")) {

@@ -16,7 +16,7 @@ from builder import course
 from conftest import ROOT
 
 CHAPTERS = course.gather(ROOT).chapters
-PAGES = ["index.html"] + [c.url for c in CHAPTERS] + ["instructors.html"]
+PAGES = ["index.html"] + [c.url for c in CHAPTERS] + ["glossary.html", "instructors.html"]
 TOOLS = ROOT / "tools" / "node_modules"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 COLOUR_RULES = ["color-contrast", "link-in-text-block"]

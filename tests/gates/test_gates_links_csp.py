@@ -22,7 +22,7 @@ from builder.runtime import pyodide
 from conftest import ROOT, QuietHandler
 
 CHAPTERS = course.gather(ROOT).chapters
-PAGES = ["index.html"] + [c.url for c in CHAPTERS] + ["instructors.html"]
+PAGES = ["index.html"] + [c.url for c in CHAPTERS] + ["glossary.html", "instructors.html"]
 
 
 # --- Links -------------------------------------------------------------------------------------
