@@ -81,6 +81,10 @@ def test_no_accessibility_violations(axe_context, site_url, name):
         problems, passed = axe_run(page, {"type": "tag", "values": AXE_TAGS})
         assert problems == [], f"{theme} theme:\n" + "\n".join(problems)
         assert "color-contrast" in passed, "axe checked no text colour at all"
+        # WCAG 2.2's target size (2.5.8), the rule Lighthouse scores: every control and link 24 px
+        problems, passed = axe_run(page, {"type": "rule", "values": ["target-size"]})
+        assert problems == [], "targets too small:\n" + "\n".join(problems)
+        assert "target-size" in passed, "axe measured no target at all"
         page.click(".theme-toggle")  # only colours change: check the colour rules in the other theme
         other = page.get_attribute("html", "data-theme")
         assert other != theme
