@@ -21,8 +21,9 @@ FILE = "chapters/glossary.toml"
 KEYS = ("term", "definition", "chapter", "aliases", "link")
 REQUIRED = ("term", "definition", "chapter")
 MAX_DEFINITION = 200  # characters: a card, not a paragraph
-# Text inside these is never linked: headings, code, math, links, and the term cards' own words.
-SKIP = frozenset("h1 h2 h3 h4 h5 h6 a code pre math dfn script style button label summary figcaption".split())
+# Text inside these is never linked: headings, code, math, links, and bold (where a chapter
+# defines its own terms).
+SKIP = frozenset("h1 h2 h3 h4 h5 h6 a code pre math strong dfn script style button label summary figcaption".split())
 VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
 
 
@@ -127,7 +128,7 @@ def read_entry(entry, start, at, chapter_files, problems):
         return None
     return Term(entry["term"].strip(), "term-" + (markup.slugify(entry["term"].replace("λ", "lambda")) or "x"),
                 entry["definition"].strip(), chapter, tuple(a.strip() for a in entry.get("aliases", ())),
-                entry.get("link", True), start)
+                entry.get("link", True), at("term"))
 
 
 def line_of(lines, key):
@@ -167,7 +168,7 @@ def attach(glossary, chapters, root):
         if not earlier:
             linked.append(chapter)
             continue
-        linker = TermLinker(earlier)
+        linker = TermLinker(earlier, glossary.terms)
         parts = [linker.run(p) if isinstance(p, Markup) else p for p in chapter.parts]
         linked.append(replace(chapter, parts=parts, terms=tuple(t for t in earlier if t.id in linker.used)))
     return linked, glossary, problems.problems
@@ -189,10 +190,13 @@ def teaching_section(chapter, term):
 class TermLinker(HTMLParser):
     """Rewrites chapter HTML, linking the first use of each term on the page (outside SKIP)."""
 
-    def __init__(self, terms):
+    def __init__(self, terms, every):
+        """Link terms; match every term, so that a longer one this chapter defines ('latent
+        dynamics model') is not taken for an earlier, shorter one ('dynamics model')."""
         super().__init__(convert_charrefs=False)
-        self.forms = {f.casefold(): t for t in terms for f in t.forms}
+        self.forms = {f.casefold(): t for t in every for f in t.forms}
         self.words = pattern(self.forms)
+        self.linkable = {t.id for t in terms}
         self.used = set()
 
     def run(self, html):
@@ -223,7 +227,7 @@ class TermLinker(HTMLParser):
 
     def link(self, match):
         term = self.forms[markup_text(match.group(0)).casefold()]
-        if term.id in self.used:
+        if term.id in self.used or term.id not in self.linkable:
             return match.group(0)
         self.used.add(term.id)
         return (f'<a class="term" href="glossary.html#{term.id}" aria-describedby="card-{term.id}">'
