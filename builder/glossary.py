@@ -49,7 +49,7 @@ class Glossary:
     terms: list = field(default_factory=list)  # in the file's order
 
     def alphabetical(self):
-        return sorted(self.terms, key=lambda t: t.term.casefold().lstrip("λ"))
+        return sorted(self.terms, key=lambda t: t.term.casefold().replace("λ", "lambda"))
 
 
 def read(root, chapter_files):

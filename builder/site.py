@@ -101,9 +101,10 @@ def render_pages(course, cdn, version):
                 canonical=public_url(course, page.url))))
         # Objectives, times, quiz answers and sims for whoever teaches the course: linked from
         # the footer only, and left out of the search index, so learners meet no answers.
-        rendering = "the glossary"
-        rendered.append(("glossary.html", env.get_template("glossary.html").render(
-            context, page=None, canonical=public_url(course, "glossary.html"))))
+        if course.glossary.terms:  # chapters/glossary.toml, when the course has one
+            rendering = "the glossary"
+            rendered.append(("glossary.html", env.get_template("glossary.html").render(
+                context, page=None, canonical=public_url(course, "glossary.html"))))
         rendering = "the instructors page"
         rendered.append(("instructors.html", env.get_template("instructors.html").render(
             context, page=None, canonical=public_url(course, "instructors.html"))))
@@ -196,7 +197,7 @@ def public_url(course, name):
 
 def sitemap(course):
     """sitemap.xml: every page's public address, for search engines."""
-    names = ["index.html"] + [c.url for c in course.chapters] + ["glossary.html"]
+    names = ["index.html"] + [c.url for c in course.chapters] + (["glossary.html"] if course.glossary.terms else [])
     entries = "".join(f"  <url><loc>{htmllib.escape(public_url(course, n))}</loc></url>\n" for n in names)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</urlset>\n')

@@ -75,7 +75,11 @@ def cem_svg():
             cls, r = ("fill-reward", 5) if elite else ("fill-samples", 3.5)
             body.append(f'<circle cx="{num(sx(value))}" cy="{num(base - height * objective(value))}" r="{r}" class="{cls}"/>')
     final = rounds[-1][2][rounds[-1][3]].mean()
-    legend_y = top + len(rounds) * panel + 14
+    axis = top + len(rounds) * panel - 12
+    body.append('<g font-size="14" text-anchor="middle">' + "".join(
+        f'<line x1="{num(sx(a))}" y1="{axis}" x2="{num(sx(a))}" y2="{axis + 4}" class="stroke-muted"/>'
+        f'<text x="{num(sx(a))}" y="{axis + 19}">{signed(a)[:-3]}</text>' for a in range(-3, 4)) + "</g>")
+    legend_y = axis + 44
     body.append(f'<g font-size="14"><circle cx="{x0 + 5}" cy="{legend_y - 5}" r="3.5" class="fill-samples"/>'
                 f'<text x="{x0 + 14}" y="{legend_y}">samples</text>'
                 f'<circle cx="{x0 + 92}" cy="{legend_y - 5}" r="5" class="fill-reward"/>'

@@ -78,6 +78,14 @@ def test_the_glossary_page_and_the_links(tmp_path):
     assert '<a href="glossary.html">Glossary</a>' in one
 
 
+def test_a_course_without_a_glossary_has_no_glossary_page(tmp_path):
+    root = make_course(tmp_path / "course", {"01-one.md": ONE, "02-two.md": TWO})
+    site.build(root, tmp_path / "out")
+    assert not (tmp_path / "out" / "glossary.html").exists()
+    two = (tmp_path / "out" / "two.html").read_text()
+    assert "glossary.html" not in two and 'class="term"' not in two
+
+
 CASES = {
     "unknown key": (TOML.replace('aliases = ["rollouts"]', 'alias = ["rollouts"]'), 6,
                     "unknown key 'alias' (did you mean 'aliases'?); a term has term, definition, chapter, aliases, link"),
