@@ -17,6 +17,8 @@ MEASURE = """min => {
   const selector = "a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex='-1'])";
   const visible = (el) => {
     const s = getComputedStyle(el);
+    const closed = el.closest("details:not([open])");  // its content is laid out, but not shown
+    if (closed && !closed.querySelector(":scope > summary").contains(el)) return false;
     return s.visibility !== "hidden" && el.getClientRects().length > 0 && !el.closest("[hidden], [inert]");
   };
   // WCAG's inline exception: a link set in a line of text, its size set by that text.
