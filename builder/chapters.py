@@ -54,6 +54,7 @@ class Chapter:
     links: object = None
     objectives: tuple = ()  # what a learner can do after the chapter
     minutes: int | None = None  # how long it takes, reading plus the sim
+    terms: tuple = ()  # glossary terms linked on its page, whose cards it carries
 
     @property
     def url(self):
@@ -159,7 +160,8 @@ def parse_chapter(path, display_path, lines, problems, heaviest, chapter_files, 
         return None, problems.problems
     toc = [(t["level"], t["id"], t["name"]) for t in flatten(md.toc_tokens)]
     fragments = markup.markdown_renderer(links, links.report)
-    context = Context(problems.add, lambda text: fragment(fragments, text), tuple(sim_names))
+    context = Context(problems.add, lambda text: fragment(fragments, text), tuple(sim_names),
+                      Path(path).parent, problems.problems.extend)
     read = []
     for n, entry in enumerate(blocks):
         _, line, _, block_lines = entry

@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from . import chapters as chapter_reader
 from . import config as course_config
+from . import glossary as glossary_reader
 from . import markup, simreg
 from .errors import BuildError, Collector, Problem, did_you_mean
 
@@ -18,6 +19,7 @@ class Course:
     chapters: list  # in reading order, as course.toml lists them or by front matter order
     sims: dict  # name -> SimInfo, for the sims the chapters embed
     config: course_config.Config = field(default_factory=course_config.Config)
+    glossary: glossary_reader.Glossary = field(default_factory=glossary_reader.Glossary)
 
     def neighbours(self, chapter):
         """(previous, next) chapters of chapter, None at the ends."""
@@ -54,11 +56,16 @@ def gather(root, run_sims=False):
     problems += found
     sims, sim_problems = load_sims(root, chapters, registry.NAMES, run_sims)
     problems += sim_problems
+    glossary, found = glossary_reader.read(root, chapter_files)
+    problems += found
     if not problems:
         problems += measure_predictions(root, chapters, sims)
     if problems:
         raise BuildError(problems)
-    return Course(root, in_order(chapters, listed), sims, config)
+    chapters, glossary, found = glossary_reader.attach(glossary, in_order(chapters, listed), root)
+    if found:
+        raise BuildError(found)
+    return Course(root, chapters, sims, config, glossary)
 
 
 def in_order(chapters, listed):

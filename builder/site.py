@@ -105,6 +105,10 @@ def render_pages(course, cdn, version, python=None):
             context, page=None, canonical=public_url(course, "review.html"))))
         # Objectives, times, quiz answers and sims for whoever teaches the course: linked from
         # the footer only, and left out of the search index, so learners meet no answers.
+        if course.glossary.terms:  # chapters/glossary.toml, when the course has one
+            rendering = "the glossary"
+            rendered.append(("glossary.html", env.get_template("glossary.html").render(
+                context, page=None, canonical=public_url(course, "glossary.html"))))
         rendering = "the instructors page"
         pages = {part.name: name for name, _, part in embeds(course)}
         rendered.append(("instructors.html", env.get_template("instructors.html").render(
@@ -222,7 +226,7 @@ def public_url(course, name):
 
 def sitemap(course):
     """sitemap.xml: every page's public address, for search engines."""
-    names = ["index.html"] + [c.url for c in course.chapters]
+    names = ["index.html"] + [c.url for c in course.chapters] + (["glossary.html"] if course.glossary.terms else [])
     entries = "".join(f"  <url><loc>{htmllib.escape(public_url(course, n))}</loc></url>\n" for n in names)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</urlset>\n')
@@ -240,6 +244,9 @@ def search_index(course):
             if text or heading:
                 sections.append({"chapter": chapter.title, "heading": plain(heading), "text": text,
                                  "url": chapter.url + (f"#{anchor}" if anchor else "")})
+    for term in course.glossary.terms:
+        sections.append({"chapter": "Glossary", "heading": term.term, "text": term.definition,
+                         "url": f"glossary.html#{term.id}"})
     return sections
 
 

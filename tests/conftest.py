@@ -27,7 +27,8 @@ def make_course(folder, chapters):
     for part in ("templates", "static", "sims"):
         shutil.copytree(ROOT / part, folder / part, ignore=shutil.ignore_patterns("__pycache__"))
     (folder / "chapters").mkdir()
-    for name, text in chapters.items():
+    for name, text in chapters.items():  # a name may be in a folder: figures/NAME.svg
+        (folder / "chapters" / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / "chapters" / name).write_text(text, encoding="utf-8")
     return folder
 

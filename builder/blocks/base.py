@@ -1,6 +1,7 @@
 """What every block shares: where it stands, its id on the page, and how it is read."""
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, ClassVar
 
 from markupsafe import Markup
@@ -8,11 +9,14 @@ from markupsafe import Markup
 
 @dataclass
 class Context:
-    """What a block's reader may use: report a problem at a line, render Markdown, the sims."""
+    """What a block's reader may use: report a problem at a line, render Markdown, the sims,
+    the chapter's folder, and add problems found in another file (a figure's SVG)."""
 
     report: Callable[[int, str], None]
     render: Callable[[str], Markup]
     sim_names: tuple
+    folder: Path | None = None
+    add_problems: Callable[[list], None] = lambda problems: None
 
 
 @dataclass

@@ -11,6 +11,7 @@ import { bindPresent } from "./present.js";
 import { postHeight } from "./embed.js";
 import { initProgressTools, showProgress } from "./progress.js";
 import { initSearch } from "./search.js";
+import { initGlossary } from "./glossary.js";
 import { initReviewPage, initReviewPanel, recordAnswer } from "./review.js";
 import { QUIZ_ANSWERED, SIM_INTERACT, SIM_READY } from "./events.js";
 
@@ -76,6 +77,7 @@ function setUpPage() {
   if (review) initReviewPage(review, store, Date.now());
   const panel = document.querySelector("[data-review-panel]");
   if (panel && slug) initReviewPanel(panel, store, slug, Date.now());
+  initGlossary(document.querySelector("main"));
   showProgress(store);
   initProgressTools(store);
   for (const element of document.querySelectorAll("[data-sim]")) {

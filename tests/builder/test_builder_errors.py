@@ -36,7 +36,7 @@ CASES = [
      "blocks cannot be nested: close the 'callout' block opened at line 6 with ':::' first"),
     ("unclosed", FRONT + "::: quiz\nWhy?\n", 6, "the 'quiz' block is never closed: end it with a line ':::'"),
     ("unknown block", FRONT + "::: quizz\nWhy?\n:::\n", 6,
-     "unknown block 'quizz' (did you mean 'quiz'?); blocks are callout, flow, predict, quiz, sim"),
+     "unknown block 'quizz' (did you mean 'quiz'?); blocks are callout, figure, flow, predict, quiz, sim"),
     ("callout without title", FRONT + "::: callout\nBody.\n:::\n", 6,
      "a callout needs a title: '::: callout The core idea'"),
     ("empty callout", FRONT + "::: callout The core idea\n:::\n", 6, "the callout is empty"),

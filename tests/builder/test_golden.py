@@ -1,5 +1,6 @@
 """Golden Markdown -> HTML cases, one per block type: tests/builder/golden/NAME.md renders to NAME.html.
 
+A figure block's drawings are golden/figures/NAME.svg, given to every case as chapters/figures/.
 Set UPDATE_GOLDENS=1 to rewrite the .html files after a deliberate change, then review the diff.
 """
 
@@ -24,7 +25,8 @@ def chapter_body(html):
 def test_golden(case, course_dir, tmp_path, monkeypatch):
     monkeypatch.setattr("builder.runtime.pyodide.install", lambda out: (out / "pyodide").mkdir())
     source = FRONT.format(title=case, order=1) + (GOLDEN / f"{case}.md").read_text(encoding="utf-8")
-    root = course_dir({"01-one.md": source, "02-two.md": TARGET})
+    figures = {f"figures/{p.name}": p.read_text(encoding="utf-8") for p in (GOLDEN / "figures").glob("*.svg")}
+    root = course_dir({"01-one.md": source, "02-two.md": TARGET, **figures})
     site.build(root, tmp_path / "out")
     actual = chapter_body((tmp_path / "out" / "one.html").read_text(encoding="utf-8"))
     expected_file = GOLDEN / f"{case}.html"

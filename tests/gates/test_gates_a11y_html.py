@@ -18,7 +18,7 @@ from conftest import ROOT
 COURSE = course.gather(ROOT)
 CHAPTERS = COURSE.chapters
 EMBEDS = [name for name, _, _ in site.embeds(COURSE)]  # each sim alone, for frames elsewhere
-PAGES = ["index.html"] + [c.url for c in CHAPTERS] + ["review.html", "instructors.html"] + EMBEDS
+PAGES = ["index.html"] + [c.url for c in CHAPTERS] + ["review.html", "glossary.html", "instructors.html"] + EMBEDS
 # review.html checked with every question due, so that each is shown and checked
 QUESTIONS = [f"{c.slug}-{b.id}" for c in CHAPTERS for b in c.blocks("quiz") + c.blocks("predict")]
 ALL_DUE = ("localStorage.setItem('understand-world-models/progress', JSON.stringify({version: 1, chapters: {}, "
@@ -89,6 +89,10 @@ def test_no_accessibility_violations(axe_context, site_url, name):
         problems, passed = axe_run(page, {"type": "tag", "values": AXE_TAGS})
         assert problems == [], f"{theme} theme:\n" + "\n".join(problems)
         assert "color-contrast" in passed, "axe checked no text colour at all"
+        # WCAG 2.2's target size (2.5.8), the rule Lighthouse scores: every control and link 24 px
+        problems, passed = axe_run(page, {"type": "rule", "values": ["target-size"]})
+        assert problems == [], "targets too small:\n" + "\n".join(problems)
+        assert "target-size" in passed, "axe measured no target at all"
         # Only colours change: check the colour rules in the other theme. An embed page has no
         # toggle of its own: it follows the system, or the choice made on the course's pages,
         # which is what is set there.

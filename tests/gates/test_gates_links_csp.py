@@ -24,7 +24,7 @@ from conftest import ROOT, QuietHandler
 COURSE = course.gather(ROOT)
 CHAPTERS = COURSE.chapters
 EMBEDS = [name for name, _, _ in site.embeds(COURSE)]  # each sim alone, for frames elsewhere
-PAGES = ["index.html"] + [c.url for c in CHAPTERS] + ["review.html", "instructors.html"] + EMBEDS
+PAGES = ["index.html"] + [c.url for c in CHAPTERS] + ["review.html", "glossary.html", "instructors.html"] + EMBEDS
 
 
 # --- Links -------------------------------------------------------------------------------------
