@@ -1,11 +1,17 @@
 """The sim registry as the builder sees it: names, declared controls, and a trial run."""
 
+import hashlib
 import importlib
+import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from markupsafe import Markup
+
+from builder.runtime import npm
 
 
 @dataclass
@@ -96,7 +102,51 @@ def params_for(controls, settings):
 def measure(info, params, seed, metric, frame=0, when=()):
     """Run the sim in CPython and read one number of its metrics: at the 1-based frame, at the
     first frame where `when` = (other metric, value) reaches that value, or at the last frame.
-    Raises ValueError when there is no such frame or number."""
+    Raises ValueError when there is no such frame or number.
+
+    A number is remembered under a hash of every sim source, numpy's version and the question,
+    so a rebuild re-runs a sim only after an edit that could change its answer."""
+    key = hashlib.sha256(json.dumps([sources_digest(info.module), np.__version__, info.name, params,
+                                     seed, metric, frame, list(when)], sort_keys=True).encode()).hexdigest()
+    remembered = _measures()
+    if key not in remembered:
+        remembered[key] = _measure(info, params, seed, metric, frame, when)
+        _remember(remembered)
+    return remembered[key]
+
+
+def sources_digest(module):
+    """A hash of the sims folder a sim module lives in: it may import its neighbours."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(module.__file__).resolve().parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _measures_file():
+    return npm.cache_root() / "measures.json"
+
+
+def _measures():
+    try:
+        return json.loads(_measures_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _remember(measures):
+    """Written aside and swapped in: builds running side by side never read half a file."""
+    path = _measures_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        aside = path.with_name(f"{path.name}.{os.getpid()}")
+        aside.write_text(json.dumps(measures), encoding="utf-8")
+        os.replace(aside, path)
+    except OSError:
+        pass  # a cache only: the next build measures again
+
+
+def _measure(info, params, seed, metric, frame, when):
     last = None
     for count, current in enumerate(info.module.simulate(params, seed), 1):
         if count > MEASURE_FRAMES:
