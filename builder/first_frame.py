@@ -198,8 +198,8 @@ def _text(x, y, text, cls="", anchor=None, baseline="middle", size=None, transfo
     attrs = opacity + f' x="{_num(x)}" y="{_num(y)}"' if transform is None else f' transform="{transform}"'
     if anchor:
         attrs += f' text-anchor="{anchor}"'
-    if baseline != "middle":
-        attrs += f' dominant-baseline="{baseline}"'
+    if baseline == "top":  # the canvas's "top": the em box's top edge (middle is the CSS default)
+        cls = f"{cls} top".strip()
     if size:
         attrs += f' font-size="{size}"'
     return f'<text class="{cls}"{attrs}>{escape(text)}</text>' if cls else f"<text{attrs}>{escape(text)}</text>"
@@ -240,12 +240,12 @@ def _axes(panel, area, rect, boxes, out):
     if panel.get("xlabel"):
         text = ellipsize(panel["xlabel"], rect["w"] - 16, tick)
         w = text_width(text, tick)
-        out.append(_text(area.right, area.bottom + 19, text, "tick", "end", "hanging"))
+        out.append(_text(area.right, area.bottom + 19, text, "tick", "end", "top"))
         place((area.right - w, area.bottom + 19, w, tick))
     if panel.get("ylabel"):
         text = ellipsize(panel["ylabel"], area.bottom - area.top, tick)
         w = text_width(text, tick)
-        out.append(_text(0, 0, text, "tick", "end", "hanging",
+        out.append(_text(0, 0, text, "tick", "end", "top",
                          transform=f"translate({_num(rect['x'] + 2)} {_num(area.top)}) rotate(-90)"))
         place((rect["x"] + 2, area.top, tick, w))
     for value, text in rect["yticks"]:
@@ -256,7 +256,7 @@ def _axes(panel, area, rect, boxes, out):
         w = text_width(text, tick)
         x = max(rect["x"] + 2, min(area.sx(value) - w / 2, rect["x"] + rect["w"] - w - 2))
         if place((x, area.bottom + 4, w, tick)):
-            out.append(_text(x, area.bottom + 4, text, "tick", None, "hanging"))
+            out.append(_text(x, area.bottom + 4, text, "tick", None, "top"))
 
 
 def _pixels(area, xy):
