@@ -184,6 +184,7 @@ export class Sim {
     if (this.picture && this.visible) {
       this.holdWidth = this.picture.viewBox.baseVal.width;
       this.heldAt = this.canvas.parentElement.clientWidth;
+      this.view.holdText(); // the live frame's summary may be shorter than the picture's
     }
     if (!this.redraw()) return;
     if (this.picture) this.goLive();
@@ -208,6 +209,7 @@ export class Sim {
   release() {
     if (!this.holdWidth) return;
     this.holdWidth = 0;
+    this.view.releaseText();
     this.redraw();
   }
 

@@ -222,3 +222,75 @@ def test_the_comparison_catches_a_wrong_drawing(browser, site_url, change):
     frame = change(simreg.picture_frame(COURSE.sims["ball"]))
     _, result = compare_page(browser, site_url, "light", slug, sim_id, frame)
     assert failures(result), f"{change.__name__} passed the comparison: {json.dumps(result)}"
+
+
+SHIFTS = """
+window.__shifts = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    window.__shifts.push({ value: e.value, input: e.hadRecentInput, t: e.startTime,
+      sources: e.sources.map((s) => s.node ? `${s.node.nodeName}.${s.node.className?.baseVal ?? s.node.className}` : "?") });
+  }
+}).observe({ type: "layout-shift", buffered: true });
+document.addEventListener("sim:ready", () => { window.__ready ??= performance.now(); });
+"""
+BOXES = """() => {
+  const sim = document.querySelector("section.sim");
+  return [".sim-stage", ".sim-controls", ".sim-side"].map((s) => {
+    const r = sim.querySelector(s).getBoundingClientRect();
+    return [s, Math.round(r.top * 10) / 10, Math.round(r.height * 10) / 10];
+  });
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_picture_gives_way_with_no_layout_shift(browser, site_url, width):
+    """When Python is ready the live canvas takes the picture's box: the stage and everything
+    after it stay where they were, and no layout shift is reported from then on (the sim keeps
+    playing for a while: its frames are drawn in the same box)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.add_init_script(SHIFTS)
+        page.goto(f"{site_url}dreamer.html")
+        sim = page.locator("section.sim").first
+        sim.scroll_into_view_if_needed()
+        page.wait_for_timeout(1000)  # the page settled; Python still loading
+        assert page.locator("section.sim .sim-picture").count() == 1, "Python was ready too soon to see the swap"
+        before = page.evaluate(BOXES)
+        page.wait_for_function("() => document.querySelector('section.sim').dataset.state === 'ready'", timeout=120_000)
+        page.wait_for_timeout(600)
+        assert page.locator("section.sim .sim-picture").count() == 0, "the picture is still there"
+        assert sim.locator("canvas").is_visible()
+        assert page.evaluate(BOXES) == before
+        ready = page.evaluate("window.__ready")
+        shifts = [s for s in page.evaluate("window.__shifts") if s["t"] >= ready and not s["input"]]
+        assert sum(s["value"] for s in shifts) == 0, shifts
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_without_javascript_every_sim_is_a_picture_and_nothing_pretends_to_work(browser, site_url, scheme):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False,
+                                  color_scheme=scheme)
+    try:
+        page = context.new_page()
+        for chapter in COURSE.chapters:
+            page.goto(f"{site_url}{chapter.slug}.html")
+            for block in chapter.blocks("sim"):
+                sim = page.locator(f"#{block.id}")
+                picture = sim.locator(".sim-picture")
+                assert picture.is_visible(), f"{chapter.slug} {block.id}: no picture"
+                assert picture.get_attribute("role") == "img"
+                assert picture.get_attribute("aria-labelledby") == f"{block.id}-title"
+                assert not sim.locator("canvas").is_visible()
+                box = picture.bounding_box()
+                assert box["height"] > 100 and box["width"] > 300, box
+                assert "JavaScript is on" in sim.locator(".sim-status").inner_text()
+                assert sim.locator(".sim-summary").inner_text().strip(), "the picture's summary line"
+                live = sim.locator(".sim-controls :is(input, button, select, textarea):not(:disabled)")
+                assert live.count() == 0, f"{chapter.slug} {block.id}: controls that cannot work are enabled"
+                assert sim.locator("[tabindex]:visible").count() == 0
+    finally:
+        context.close()
