@@ -42,7 +42,7 @@ def row(name, values, unit, target=None, test=None, stat="median", note=""):
 
 def summarize_results(r):
     """The rows of the report, from the raw results of bench.py."""
-    return loading(r) + interaction(r) + transfer(r) + building(r["build"])
+    return loading(r) + interaction(r) + transfer(r) + pictures(r.get("pictures")) + building(r["build"])
 
 
 def loading(r):
@@ -60,6 +60,8 @@ def loading(r):
     return [
         row("floor: stock Pyodide + numpy, cold", [f["done"] for f in floor_cold], "ms", note=marks(floor_cold)),
         row("floor: stock Pyodide + numpy, warm", [f["done"] for f in floor_warm], "ms", note=marks(floor_warm)),
+        row(f"chapter {r['chapter']}: first sim picture, cold", [c.get("picture") for c in cold], "ms", "<= 300",
+            lambda v: v <= 300, note="the build's SVG painted: no script or Python needed"),
         row(f"chapter {r['chapter']}: sim ready, cold", [c["ready"] for c in cold], "ms", note=phases(cold)),
         row(f"chapter {r['chapter']}: sim ready, warm", [c["ready"] for c in warm], "ms", note=phases(warm)),
         row("chapter cold / floor cold (per run)", ratio(cold, floor_cold), "x", "<= 0.5", lambda v: v <= 0.5),
@@ -130,6 +132,16 @@ def transfer(r):
         row("weight: after the sims are ready (offline cache)", later, "KB", stat="max",
             note="fetched in the background once Python is up"),
     ]
+
+
+def pictures(sizes):
+    """Each sim's picture (its SVG in the page), gzip-compressed: the heaviest, and the others."""
+    if not sizes:
+        return []
+    heaviest = max(sizes, key=sizes.get)
+    return [row("weight: a sim's picture (SVG, gzip)", [v / KB for v in sizes.values()], "KB", "<= 30",
+                lambda v: v <= 30, stat="max", note=f"{len(sizes)} sims, heaviest {heaviest}; "
+                + ", ".join(f"{name} {v / KB:.1f}" for name, v in sorted(sizes.items())))]
 
 
 def building(build):

@@ -408,15 +408,14 @@ def _png(image):
     """An (H, W) or (H, W, 3) image in [0, 1] as a PNG data URL, its pixels as the canvas puts them."""
     data = np.asarray(image, dtype=np.float32)
     pixels = np.rint(np.clip(255 * data, 0, 255)).astype(np.uint8)  # as a Uint8ClampedArray rounds
-    if pixels.ndim == 2:
-        pixels = np.repeat(pixels[:, :, None], 3, axis=2)
-    h, w, _ = pixels.shape
+    h, w = pixels.shape[:2]
+    kind = 0 if pixels.ndim == 2 else 2  # PNG colour types: gray, RGB
     raw = b"".join(b"\x00" + pixels[row].tobytes() for row in range(h))
 
     def chunk(kind, body):
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, kind, 0, 0, 0))
            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
