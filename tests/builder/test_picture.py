@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from builder import course, first_frame, simreg
+from builder import course, first_frame, simreg, site
+from builder.errors import BuildError
 from conftest import ROOT
 
 COURSE = course.gather(ROOT)
@@ -59,3 +60,24 @@ def test_the_layout_follows_the_canvas_rules():
     assert height == 2 * (round(360 * 0.75) + 22)
     assert [t for _, t in first_frame.ticks(0, 1)] == ["0", "0.25", "0.5", "0.75", "1"]
     assert [t for _, t in first_frame.ticks(0, 2e-4)] == ["0", "5e-5", "1e-4", "1.5e-4", "2e-4"]
+
+
+CHAPTER = "---\ntitle: T\ndescription: D.\norder: 0\n---\n\n::: sim ball\ntitle: A ball\ncaption: It falls.\n:::\n"
+
+
+def test_a_sim_that_fails_builds_without_a_picture_and_check_says_why(course_dir, tmp_path, monkeypatch):
+    """A picture is the page's first sight, not a gate: a plain build of a failing sim ships it
+    with no picture (the page runs it, and shows its error); `check` and `build --strict` stop."""
+    monkeypatch.setattr("builder.runtime.pyodide.install", lambda out: (out / "pyodide").mkdir())
+    root = course_dir({"01-one.md": CHAPTER})
+    with open(root / "sims" / "ball.py", "a", encoding="utf-8") as f:
+        f.write("\nPICTURE_FRAME = -1\n")
+    site.build(root, tmp_path / "out")
+    html = (tmp_path / "out" / "one.html").read_text(encoding="utf-8")
+    assert 'class="sim-picture"' not in html and 'class="sim-stage sim-stage-empty"' in html
+    assert '<canvas class="sim-canvas" role="img"' in html  # shown at once, as before pictures
+    with pytest.raises(BuildError) as caught:
+        course.gather(root, run_sims=True)
+    [problem] = caught.value.problems
+    assert (problem.path, problem.line) == ("chapters/01-one.md", 7)
+    assert "PICTURE_FRAME must be a whole number >= 0" in problem.message
