@@ -12,9 +12,11 @@ docs/benchmarks.md says what each number means and what the last run found.
 """
 
 import argparse
+import gzip
 import json
 import os
 import platform
+import re
 import sys
 import tempfile
 import time
@@ -36,6 +38,7 @@ def main(argv=None):
         tmp = Path(tmp)
         log("building the site")
         course = site.build(ROOT, tmp / "site")
+        results["pictures"] = picture_sizes(course, tmp / "site")
         if args.compare:
             compared_build(tmp, args.compare)
         floor_path = floor.write_floor(tmp / "site")
@@ -62,6 +65,16 @@ def main(argv=None):
     out.write_text(json.dumps(results, indent=1))
     print(f"wrote {out}")
     return 0
+
+
+def picture_sizes(course, folder):
+    """Each sim's picture as the first chapter embedding it holds it: bytes, gzip-compressed."""
+    sizes = {}
+    for chapter in course.chapters:
+        html = (folder / chapter.url).read_text(encoding="utf-8")
+        for block, svg in zip(chapter.blocks("sim"), re.findall(r'<svg class="sim-picture".*?</svg>(?=\s*<canvas)', html, re.S)):
+            sizes.setdefault(block.name, len(gzip.compress(svg.encode("utf-8"), 9)))
+    return sizes
 
 
 def parse_args(argv):

@@ -119,7 +119,8 @@ def chapter(browser, server, url, reloads=2):
         ready = first_ready(page)
         page.wait_for_timeout(300)  # let the last paints report
         tasks, frames, handled = long_tasks_before(page, ready["t"])
-        cold = {"ready": ready["t"], "lcp": last_lcp(page), "longtasks": tasks, "long_frames": frames,
+        cold = {"ready": ready["t"], "picture": page.evaluate("__bench.picture ?? null"), "lcp": last_lcp(page),
+                "longtasks": tasks, "long_frames": frames,
                 "slow_messages": handled, "phases": phases(page)}
         settle(page, server)  # warm means every cache full, the service worker's too
         warm = []

@@ -1,5 +1,5 @@
 // The benchmark's probe, added to every page before its own scripts run. It only watches:
-// when sims become ready, paints (LCP), long tasks, clicks on "next", inputs, the messages to
+// when sims become ready, when their pictures are painted, paints (LCP), long tasks, clicks on "next", inputs, the messages to
 // and from the Python worker, and the runtime's "sim:frame" events (one per frame drawn).
 // Times are performance.now() of this document (ms from its navigation start); `wall` times
 // are Date.now(), comparable across documents.
@@ -23,6 +23,16 @@
       }
     }
   }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-state"] });
+
+  // "First sim picture": the build's SVG of a sim is painted in the frame after the one whose
+  // animation-frame callback first finds it in the document; B.picture is the start of that next
+  // frame (the paint lies before it, so this never flatters). Watched only until it is found.
+  const pictured = new MutationObserver(() => {
+    if (!document.querySelector(".sim-picture")) return;
+    pictured.disconnect();
+    requestAnimationFrame(() => requestAnimationFrame((t) => { B.picture = t; }));
+  });
+  pictured.observe(document, { childList: true, subtree: true });
 
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {

@@ -45,7 +45,7 @@ def summarize_results(r):
     if r["config"].get("loading_only"):
         return starting(r) + starting(r, "compared") if r["runs"][0].get("compared") else starting(r)
     return loading(r) + (starting(r, "compared") if r["runs"][0].get("compared") else []) \
-        + interaction(r) + transfer(r) + building(r["build"])
+        + interaction(r) + transfer(r) + pictures(r.get("pictures")) + building(r["build"])
 
 
 # Python's start, as a learner meets it, each against the floor's load of the same kind in the
@@ -84,6 +84,8 @@ def loading(r):
     every = [c["ready"][0] for c in r["chapters"] if c["ready"]]
     slowest = max(r["chapters"], key=lambda c: c["ready"][0] if c["ready"] else 0)["chapter"]
     return [
+        row(f"chapter {r['chapter']}: first sim picture, cold", [c.get("picture") for c in cold], "ms", "<= 300",
+            lambda v: v <= 300, note="the build's SVG painted: no script or Python needed"),
         *starting(r),
         row("every chapter: first sim ready, cold", every, "ms",
             note=f"{len(every)} chapters, once each; slowest {slowest}"),
@@ -151,6 +153,16 @@ def transfer(r):
         row("weight: after the sims are ready (offline cache)", later, "KB", stat="max",
             note="fetched in the background once Python is up"),
     ]
+
+
+def pictures(sizes):
+    """Each sim's picture (its SVG in the page), gzip-compressed: the heaviest, and the others."""
+    if not sizes:
+        return []
+    heaviest = max(sizes, key=sizes.get)
+    return [row("weight: a sim's picture (SVG, gzip)", [v / KB for v in sizes.values()], "KB", "<= 30",
+                lambda v: v <= 30, stat="max", note=f"{len(sizes)} sims, heaviest {heaviest}; "
+                + ", ".join(f"{name} {v / KB:.1f}" for name, v in sorted(sizes.items())))]
 
 
 def building(build):

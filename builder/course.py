@@ -110,8 +110,9 @@ def check_anchors(chapters, root):
 
 
 def load_sims(root, chapters, names, run_sims):
-    """Load every registered sim a chapter embeds, its HOW rendered; with run_sims, also compute
-    its first frame."""
+    """Load every registered sim a chapter embeds, its HOW rendered and its picture's frame
+    computed (None if the sim fails); with run_sims, also its first frame under seed 0, and any
+    failure is a problem."""
     sims, problems = {}, []
     for c in chapters:
         for block in c.blocks("sim"):
@@ -123,6 +124,12 @@ def load_sims(root, chapters, names, run_sims):
                 problems += found
                 if run_sims:
                     simreg.trial_run(info)
+                try:
+                    info.picture = simreg.picture_frame(info)
+                except Exception:
+                    if run_sims:
+                        raise
+                    info.picture = None  # no picture: the page runs it live; `check` says why
                 sims[block.name] = info
             except Exception as error:  # a broken sim module: report it, keep checking
                 last = traceback.extract_tb(error.__traceback__)[-1:]

@@ -2,6 +2,7 @@
 
 import hashlib
 import importlib
+import itertools
 import json
 import os
 import sys
@@ -13,6 +14,8 @@ from markupsafe import Markup
 
 from builder.runtime import npm
 
+PAGE_SEED = 1  # the seed a sim starts with on the page, and its picture's
+
 
 @dataclass
 class SimInfo:
@@ -22,6 +25,8 @@ class SimInfo:
     controls: list
     module: object
     how_html: Markup = Markup("")  # rendered when the course is gathered
+    picture: dict = None  # the frame the page shows before Python starts (see picture_frame)
+    seed: int = PAGE_SEED
 
 
 def load_registry(root):
@@ -168,3 +173,25 @@ def _measure(info, params, seed, metric, frame, when):
     if metric not in metrics:
         raise ValueError(f"the frame has no metric '{metric}'; it has {', '.join(metrics) or 'none'}")
     return float(metrics[metric])
+
+
+_pictures = {}  # (name, hash of the sims' sources) -> frame: a rebuild with unchanged sims runs none
+
+
+def picture_frame(info):
+    """The frame the page shows before Python starts: frame PICTURE_FRAME (default 0) of the sim's
+    run with its defaults and the page's seed, or its last if it ends sooner; every frame on the
+    way is validated."""
+    key = (info.name, sources_digest(info.module))
+    if key not in _pictures:
+        wanted = getattr(info.module, "PICTURE_FRAME", 0)
+        if not (isinstance(wanted, int) and wanted >= 0):
+            raise ValueError(f"sims/{info.name}.py: PICTURE_FRAME must be a whole number >= 0")
+        frame = None
+        frames = info.module.simulate(contract().defaults(info.controls), PAGE_SEED)
+        for frame in itertools.islice(frames, wanted + 1):
+            contract().validate_frame(frame)
+        if frame is None:
+            raise ValueError(f"sims/{info.name}.py: simulate gave no frame")
+        _pictures[key] = frame
+    return _pictures[key]

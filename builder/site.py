@@ -13,7 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import course as course_model
-from . import simreg
+from . import first_frame, simreg
 from .runtime import fonts, pyodide
 from .blocks import Block
 from .errors import BuildError, CourseError, Problem
@@ -176,6 +176,7 @@ def environment(root):
     env.tests["block"] = lambda part: isinstance(part, Block)
     env.filters["inline"] = unwrap_paragraph
     env.filters["with_unit"] = with_unit
+    env.filters["picture"] = lambda sim, **aria: first_frame.render(sim.picture, **aria)
     return env
 
 

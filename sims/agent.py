@@ -28,6 +28,7 @@ HOW = (
     "horizon cannot see past the wall: within it, the best plan is to wait in front of the wall. "
     "A long one sees the way round, but only through a model good enough to be trusted that far."
 )
+PICTURE_FRAME = 250  # the page's picture: a few episodes in: the model and the planner have improved
 CONTROLS = [
     playback(),
     button("reset", "Reset", action="reset"),

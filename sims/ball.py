@@ -59,6 +59,7 @@ SCORE_MEMORY = 20      # ... averaged over the last 20 forecasts (10 s)
 TRAIL = 60             # frames of the real ball's trail
 MODELS = {"smooth": "smooth", "contact": "contact-aware"}
 
+PICTURE_FRAME = 300  # the page's picture: the model has seen 300 transitions and has fitted gravity
 CONTROLS = [
     canvas_click("launch", "Throw the ball from", [1.5, 1.5], live=True),
     button("push", "Push up", live=True),

@@ -22,6 +22,7 @@ HOW = (
     "members: it shows only their disagreement, so it can miss an error that all five share, "
     "and a model too small for the pendulum makes the same error whatever its data."
 )
+PICTURE_FRAME = 150  # the page's picture: the open-loop rollout has drifted from the truth
 CONTROLS = [slider("quality", "Model quality", 0, 100, 60, step=5, unit="%")]
 
 GRAVITY = 9.81          # g / L with L = 1 m

@@ -6,6 +6,9 @@ A sim is one module in `sims/` (registered in `sims/__init__.py`) that defines:
     HOW: str             "How this works": the model and the fitting or planning method (Markdown)
     CONTROLS: list       declared with the constructors below (`slider`, `toggle`, ...)
     simulate(params, seed) -> iterator of frames
+    PICTURE_FRAME: int   optional: which frame (from 0) of the run with the defaults the page shows
+                         as a picture before Python starts; pick one where the model has learned
+                         something worth seeing (default 0, the first)
 
 `simulate` is pure: the same params and seed give the same frames. `params` maps every valued
 control's name to its value (slider: float, or int when min, max and step are whole; toggle:

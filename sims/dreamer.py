@@ -23,6 +23,7 @@ HOW = (
     "Limits: the model knows neither the drag nor the walls, and a linear actor learns "
     "only simple feedback, enough here to steer to the goal."
 )
+PICTURE_FRAME = 300  # the page's picture: a few episodes in, the critic and the actor have learned
 CONTROLS = [slider("horizon", "Imagination horizon", 1, 30, 12, unit="steps")]
 
 EPISODES = 8

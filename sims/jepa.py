@@ -27,6 +27,7 @@ HOW = (
     "two models is a linear probe (least squares on training frames, R² on held-out frames) "
     "reading the true state from each model's 4 numbers."
 )
+PICTURE_FRAME = 200  # the page's picture: the probe already tells JEPA's features from the generative ones
 CONTROLS = [toggle("regularize", "Variance / covariance regularisation", default=True)]
 
 OBS_DIM = 64

@@ -43,6 +43,7 @@ ITERATIONS = 40           # subspace iterations for PCA
 RENDER_CHUNK, GRAM_CHUNK, ITER_CHUNK = 8, 256, 8   # work per displayed frame while fitting
 ERROR_GAIN = 4            # the error image is |predicted - actual| times this
 
+PICTURE_FRAME = 100  # the page's picture: the latent model has trained on 40 steps, the ball in view
 CONTROLS = [
     choice("space", "Predict in", [("latent", "latent space"), ("pixel", "pixel space")], "latent"),
     slider("dims", "Latent size", 4, 32, 8, step=4, unit="numbers"),

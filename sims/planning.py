@@ -25,6 +25,7 @@ HOW = (
     "true system's small noise). A planner is only as good as its samples and its model: with "
     "few samples the best plan is still a poor one."
 )
+PICTURE_FRAME = 150  # the page's picture: the plan is well on its way to the goal
 CONTROLS = [
     slider("samples", "Samples per plan", 1, 200, 30),
     choice("method", "Planner", [("random", "Random shooting"), ("cem", "CEM")], "random"),

@@ -40,6 +40,7 @@ TOTAL_STEPS = 3600     # real steps shown on the learning curve
 STEPS_PER_FRAME = 15
 THRESHOLD = 0.9        # "learned" means reaching this fraction of the best return
 
+PICTURE_FRAME = 200  # the page's picture: both learners have had most of their real steps
 CONTROLS = [
     slider("accuracy", "Model accuracy", 0, 100, 70, step=5, unit="%"),
     button("rerun", "New runs", action="reseed"),

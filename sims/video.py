@@ -28,6 +28,7 @@ HOW = (
 )
 ACTIONS = (("none", "no push", (0, 0)), ("left", "left", (-1, 0)), ("right", "right", (1, 0)),
            ("up", "up", (0, -1)), ("down", "down", (0, 1)))
+PICTURE_FRAME = 79  # the page's picture: the last frame: the rollout's error has compounded
 CONTROLS = [
     slider("horizon", "Prediction horizon", 1, 16, 4, step=1, unit="frames"),
     choice("push", "Push the square", [(name, label) for name, label, _ in ACTIONS], "right"),

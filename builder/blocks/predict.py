@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from ..errors import did_you_mean
+from ..simreg import PAGE_SEED
 from .base import Block
 from .quiz import OPTION, Option, read_options
 
@@ -33,7 +34,6 @@ NUMBER = r"-?\d+(?:\.\d+)?"
 RANGE = re.compile(rf"^(?:<\s*(?P<below>{NUMBER})|>\s*(?P<above>{NUMBER})|(?P<lo>{NUMBER})\s+to\s+(?P<hi>{NUMBER}))$")
 READ = re.compile(rf"^(?P<metric>[a-z][a-z0-9_]*)\s+(?:at the end|at frame (?P<frame>\d+)"
                   rf"|when (?P<when>[a-z][a-z0-9_]*) reaches (?P<reach>{NUMBER}))$")
-PAGE_SEED = 1  # the seed a chapter's sim starts with (templates/blocks/sim.html)
 
 
 @dataclass

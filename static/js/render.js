@@ -223,26 +223,30 @@ function ellipsize(ctx, text, width) {
   return text.slice(0, lo) + "…";
 }
 
-// The frame is laid out in drawing units, zoom CSS pixels each; rects and text boxes are in them.
-export function draw(canvas, frame, colors) {
-  const zoom = colors.zoom || 1;
-  const shown = canvas.clientWidth || canvas.parentElement.clientWidth;
-  if (!shown) return []; // not laid out (hidden or detached): drawn when it is
-  const width = shown / zoom;
+// Draw the frame laid out at the canvas's width, or at layoutWidth and scaled to the canvas's
+// width: the build's picture of the sim is laid out at one width and scaled so, and a canvas
+// drawn the same way fills the same box. Presenting (colors.zoom > 1) lays it out narrower and
+// scales it up, so text and lines are larger. The rects returned are in layout pixels
+// (canvas.scale converts: CSS px = layout px * scale); canvas.textBoxes are in CSS pixels.
+export function draw(canvas, frame, colors, layoutWidth = 0) {
+  const box = canvas.getBoundingClientRect().width || canvas.parentElement.getBoundingClientRect().width;
+  if (!box) return []; // not laid out (hidden or detached): drawn when it is
+  const width = layoutWidth || box / (colors.zoom || 1), scale = box / width;
   const ctx = canvas.getContext("2d");
   const { rects, height } = layout(ctx, frame.panels, width, colors);
-  const scale = (window.devicePixelRatio || 1) * zoom;
-  if (canvas.width !== Math.round(width * scale) || canvas.height !== Math.round(height * scale)) {
-    canvas.width = Math.round(width * scale);
-    canvas.height = Math.round(height * scale);
-    canvas.style.height = `${height * zoom}px`;
+  const dpr = window.devicePixelRatio || 1;
+  if (canvas.width !== Math.round(box * dpr) || canvas.height !== Math.round(height * scale * dpr)) {
+    canvas.width = Math.round(box * dpr);
+    canvas.height = Math.round(height * scale * dpr);
+    canvas.style.height = `${height * scale}px`;
   }
-  ctx.setTransform(scale, 0, 0, scale, 0, 0);
+  ctx.setTransform(dpr * scale, 0, 0, dpr * scale, 0, 0);
   ctx.fillStyle = colors.background;
   ctx.fillRect(0, 0, width, height);
   const boxes = [];
   frame.panels.forEach((panel, i) => drawPanel(ctx, panel, rects[i], colors, boxes, i));
-  canvas.textBoxes = boxes;
+  canvas.scale = scale;
+  canvas.textBoxes = scale === 1 ? boxes : boxes.map((b) => ({ ...b, x: b.x * scale, y: b.y * scale, w: b.w * scale, h: b.h * scale }));
   return rects;
 }
 

@@ -11,6 +11,7 @@ export class SimControls {
   // how the sim registers a listener it removes when it is disposed.
   constructor(element, controls, params, on, listen) {
     this.form = element.querySelector(".sim-controls");
+    this.form.querySelector(".sim-inputs").disabled = false; // the page's HTML keeps them off until now
     this.canvas = element.querySelector("canvas");
     this.controls = controls;
     this.params = params;
@@ -25,8 +26,8 @@ export class SimControls {
     });
     listen(this.canvas, "click", (event) => {
       const box = this.canvas.getBoundingClientRect();
-      const zoom = on.clickTarget()?.zoom || 1;
-      this.pick((event.clientX - box.left) / zoom, (event.clientY - box.top) / zoom);
+      const scale = this.canvas.scale || 1; // render.js's layout pixels per CSS pixel
+      this.pick((event.clientX - box.left) / scale, (event.clientY - box.top) / scale);
     });
     listen(this.canvas, "keydown", (event) => {
       if (event.key !== "Enter" && event.key !== " ") return;

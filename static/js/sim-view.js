@@ -47,6 +47,15 @@ export class SimView {
     this.status.replaceChildren(...parts);
   }
 
+  // The summary and legend keep at least the height they have (the picture's) until released.
+  holdText() {
+    for (const el of [this.summary, this.legend]) el.style.minHeight = `${el.getBoundingClientRect().height}px`;
+  }
+
+  releaseText() {
+    for (const el of [this.summary, this.legend]) el.style.minHeight = "";
+  }
+
   showFrameText({ summary = "", legend = [] }) {
     if (this.summary.textContent !== summary) this.summary.textContent = summary;
     const key = JSON.stringify(legend);

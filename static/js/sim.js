@@ -36,6 +36,11 @@ export class Sim {
     this.shownRun = 0; // the run it belongs to
     this.ahead = []; // frames of this run computed ahead, oldest first
     this.rects = [];
+    // The build's picture of the sim, shown until the first frame is drawn. The canvas then
+    // keeps the picture's layout width (scaled to the same box: no layout shift) until the
+    // learner acts on the sim, resizes it, or it leaves the screen; then its own width rules.
+    this.picture = element.querySelector(".sim-picture");
+    this.holdWidth = 0;
     this.colors = palette(element);
     prepare(this.canvas, this.colors);
     this.disposers = [];
@@ -186,7 +191,13 @@ export class Sim {
   show(frame) {
     this.frame = frame;
     this.shownRun = this.run;
+    if (this.picture && this.visible) {
+      this.holdWidth = this.picture.viewBox.baseVal.width;
+      this.heldAt = this.canvas.parentElement.clientWidth;
+      this.view.holdText(); // the live frame's summary may be shorter than the picture's
+    }
     if (!this.redraw()) return;
+    if (this.picture) this.goLive();
     if (this.view.state !== "ready") {
       this.view.hideStatus();
       this.view.state = "ready";
@@ -201,11 +212,27 @@ export class Sim {
     return this.frame ? heightAt(this.canvas, this.frame, this.colors, width) : 0;
   }
 
+  // The canvas, drawn, takes the picture's place. If the picture is on screen, the canvas was
+  // laid out at the picture's width and drawn into the same width (show), so it is as tall;
+  // off screen, nothing seen moves.
+  goLive() {
+    this.picture.remove();
+    this.picture = null;
+    this.canvas.hidden = false;
+  }
+
+  release() {
+    if (!this.holdWidth) return;
+    this.holdWidth = 0;
+    this.view.releaseText();
+    this.redraw();
+  }
+
   // Draw the frame on screen; false if there is none or it failed to draw (then an error shows).
   redraw() {
     if (!this.frame) return false;
     try {
-      this.rects = draw(this.canvas, this.frame, this.colors);
+      this.rects = draw(this.canvas, this.frame, this.colors, this.holdWidth);
     } catch (error) {
       this.frame = null;
       this.failed(`This frame cannot be drawn: ${error.message}`);
@@ -232,10 +259,14 @@ export class Sim {
   watch() {
     this.listen(reducedMotion, "change", () => { this.playing = !reducedMotion.matches; this.updatePlayback(); });
     this.listen(document, "themechange", () => this.restyle());
-    const resize = new ResizeObserver(() => this.redraw());
+    const resize = new ResizeObserver(() => {
+      if (this.holdWidth && this.canvas.clientWidth !== this.heldAt) this.holdWidth = 0;
+      this.redraw();
+    });
     resize.observe(this.canvas);
     const visibility = new IntersectionObserver((entries) => {
       for (const entry of entries) this.visible = entry.isIntersecting;
+      if (!this.visible) this.release();
     });
     visibility.observe(this.el);
     this.disposers.push(() => resize.disconnect(), () => visibility.disconnect());
@@ -280,15 +311,15 @@ export class Sim {
     this.restart();
   }
 
-  // The panel a canvas click picks in, where it was drawn, and the zoom it was drawn at (CSS
-  // pixels per drawing unit); or null.
+  // The panel a canvas click picks in and where it was drawn (layout pixels); or null.
   clickTarget() {
     if (!this.frame) return null;
     const index = this.frame.panels.findIndex((p) => p.click);
-    return index < 0 ? null : { panel: this.frame.panels[index], rect: this.rects[index], zoom: this.colors.zoom };
+    return index < 0 ? null : { panel: this.frame.panels[index], rect: this.rects[index] };
   }
 
   interacted() {
+    this.release(); // the learner's input: the layout may change now
     announce(this.el, SIM_INTERACT);
   }
 

@@ -322,7 +322,7 @@ def test_a_click_on_a_presented_sim_picks_the_point_under_the_pointer(offline, s
     zoom = page.eval_on_selector(sim, "s => parseFloat(getComputedStyle(s).getPropertyValue('--sim-zoom'))")
     assert zoom > 1
     page.wait_for_timeout(500)  # the canvas re-fitted and redrawn at its new size
-    # The tick labels "2" of the first panel, where render.js put them (in drawing units).
+    # The tick labels "2" of the first panel, where render.js put them (CSS pixels).
     ticks = page.eval_on_selector(f"{sim} canvas", """c => {
         const ticks = c.textBoxes.filter((b) => b.kind === "tick" && b.panel === 0);
         const bottom = Math.max(...ticks.map((b) => b.y));
@@ -331,7 +331,7 @@ def test_a_click_on_a_presented_sim_picks_the_point_under_the_pointer(offline, s
         return [x.x + x.w / 2, y.y + y.h / 2];
     }""")
     box = page.eval_on_selector(f"{sim} canvas", "c => c.getBoundingClientRect().toJSON()")
-    page.mouse.click(box["x"] + ticks[0] * zoom, box["y"] + ticks[1] * zoom)
+    page.mouse.click(box["x"] + ticks[0], box["y"] + ticks[1])
     page.click(f"{sim} button[data-action=share]")
     page.wait_for_function("() => /launch=/.test(location.hash)")
     launch = json.loads(urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).fragment)["launch"][0])
