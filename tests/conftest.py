@@ -128,3 +128,13 @@ def context(browser):
 @pytest.fixture
 def watched_page(context):
     yield Watched(context.new_page())
+
+
+def paste_code(page, selector, text):
+    """Put text in a code box as a paste does: one input event. (Playwright's fill types it in,
+    which in some Chromium builds takes longer than any timeout for a sim's whole source.)"""
+    page.eval_on_selector(selector, """(box, text) => {
+        box.focus();
+        box.value = text;
+        box.dispatchEvent(new InputEvent("input", {bubbles: true, inputType: "insertFromPaste"}));
+    }""", text)

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from conftest import paste_code
 from hostile import HOSTILE, hostile_source
 
 pytestmark = pytest.mark.browser
@@ -46,7 +47,7 @@ def responsive(page):
 @pytest.mark.parametrize("payload", HOSTILE)
 def test_an_edit_yielding_a_hostile_frame_shows_an_error_with_retry(page, payload):
     page.evaluate("window.longTasks.length = 0")
-    page.fill(f"{BALL} .code-input", hostile_source(payload))
+    paste_code(page, f"{BALL} .code-input", hostile_source(payload))
     page.click(f"{BALL} button[data-code=run]")
     page.wait_for_selector(f"{BALL}[data-state=error]", timeout=5_000)
     assert "A frame breaks the contract" in page.text_content(f"{BALL} .sim-traceback")

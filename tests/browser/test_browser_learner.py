@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from conftest import paste_code
+
 pytestmark = pytest.mark.browser
 READY = 120_000
 CH0, CH1 = "imagining-the-future.html", "model-based-rl.html"
@@ -102,7 +104,7 @@ def edit(page, replace, by):
     page.wait_for_selector(f"{BALL} .code-input")
     source = page.input_value(f"{BALL} .code-input")
     assert replace in source
-    page.fill(f"{BALL} .code-input", source.replace(replace, by, 1))
+    paste_code(page, f"{BALL} .code-input", source.replace(replace, by, 1))
     page.click(f"{BALL} button[data-code=run]")
     return source
 

@@ -17,7 +17,7 @@ import zlib
 import pytest
 
 from builder.runtime import pyodide
-from conftest import QuietHandler
+from conftest import QuietHandler, paste_code
 
 pytestmark = pytest.mark.browser
 READY = 120_000
@@ -95,7 +95,7 @@ def a_slider(page):
 def run_edited(page, source):
     page.click(f"{SIM} .sim-edit-toggle")
     page.wait_for_selector(f"{SIM} .code-input")
-    page.fill(f"{SIM} .code-input", source)
+    paste_code(page, f"{SIM} .code-input", source)
     page.click(f"{SIM} button[data-code=run]")
 
 
