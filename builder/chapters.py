@@ -162,11 +162,12 @@ def parse_chapter(path, display_path, lines, problems, heaviest, chapter_files, 
     fragments = markup.markdown_renderer(links, links.report)
     context = Context(problems.add, lambda text: fragment(fragments, text), tuple(sim_names),
                       Path(path).parent, problems.problems.extend)
-    read = []
-    for n, entry in enumerate(blocks):
-        _, line, _, block_lines = entry
+    read, counts = [], {}
+    for entry in blocks:
+        kind, line, _, block_lines = entry
         reading[0] = SourceLines(enumerate(block_lines, line + 1))
-        read.append(read_block(entry, context, n))
+        counts[kind] = counts.get(kind, 0) + 1
+        read.append(read_block(entry, context, counts[kind]))
     parts = interleave(html, read)
     ids = check_ids(parts, problems)
     if not all(k in meta for k in REQUIRED_KEYS):
@@ -314,10 +315,12 @@ def split_blocks(lines, start, problems):
     return "\n".join(out), blocks
 
 
-def read_block(entry, context, index):
+def read_block(entry, context, number):
+    """The block, its id the n-th of its kind ("quiz-2"): adding a block of another kind moves no
+    id, so links, share links and a learner's answers and review schedule stay put."""
     kind, line, args, body = entry
     block = BLOCKS[kind].read(line, args, body, context)
-    block.id = f"{kind}-{index + 1}"
+    block.id = f"{kind}-{number}"
     return block
 
 

@@ -37,7 +37,6 @@ export function initSearch(url) {
   const input = form.querySelector("input");
   const results = form.querySelector(".search-results");
   const status = form.querySelector(".search-status");
-  form.hidden = false;
   const load = () => (index ??= fetch(url).then((r) => r.json()).then((sections) =>
     sections.map((s) => ({ ...s, words: words(s.text) }))));
 
@@ -66,6 +65,7 @@ export function initSearch(url) {
   });
   input.addEventListener("focus", () => load().catch(() => { status.textContent = "Search is unavailable offline."; }));
   input.addEventListener("input", update);
+  if (input.value) load().then(update, () => {}); // typed in before this script ran
   form.addEventListener("keydown", (event) => {
     const links = [...results.querySelectorAll("a")];
     const at = links.indexOf(document.activeElement);

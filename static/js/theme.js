@@ -19,7 +19,6 @@
     function show() {
       button.setAttribute("aria-pressed", String(current() === "dark"));
     }
-    button.hidden = false;
     show();
     button.addEventListener("click", function () {
       root.dataset.theme = current() === "dark" ? "light" : "dark";

@@ -167,7 +167,7 @@ def test_an_embedded_sim_runs_in_another_sites_frame_offline_and_waits_to_run_li
     assert inner.locator(".site-header, .site-footer, .chapter-menu, .sim-side, .chapter-body").count() == 0
     assert inner.locator("[data-sim]").count() == 1
     source = inner.get_attribute(".embed-source a", "href")
-    assert source.endswith("imagining-the-future.html#sim-2") and inner.get_attribute(".embed-source a", "target") == "_blank"
+    assert source.endswith("imagining-the-future.html#sim-1") and inner.get_attribute(".embed-source a", "target") == "_blank"
     # The frame was 300 px: the height message made it fit its content, with no scrollbar.
     page.wait_for_function("() => document.querySelector('iframe').getBoundingClientRect().height > 300")
     frame, content = frame_fits(page, inner)

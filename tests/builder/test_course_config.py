@@ -206,7 +206,7 @@ def test_a_chapter_left_out_is_not_read(course_dir, tmp_path):
     """A broken chapter that the course leaves out does not stop the build."""
     chapters = {**CHAPTERS, "04-delta.md": "no front matter"}
     root, out, page = build(course_dir, tmp_path, 'chapters = ["gamma", "beta"]\n', chapters)
-    assert sorted(p.name for p in out.glob("*.html")) == ["beta.html", "gamma.html", "index.html", "instructors.html"]
+    assert sorted(p.name for p in out.glob("*.html")) == ["beta.html", "gamma.html", "index.html", "instructors.html", "review.html"]
     assert menu(page("index.html")) == [("gamma", "2"), ("beta", "3")]
 
 

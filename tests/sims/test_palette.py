@@ -14,6 +14,7 @@ def themes():
     for selector, body in re.findall(r"([^{}]+)\{([^{}]*--sim-[^{}]*)\}", CSS):
         colours = dict(re.findall(r"--sim-([a-z]+):\s*([^;]+);", body))
         colours.pop("background", None)  # the canvas's own ground, not a role
+        colours.pop("zoom", None)  # presentation mode's scale, not a colour
         if colours:
             yield selector.strip(), colours
 
