@@ -35,6 +35,7 @@ export class Sim {
     this.frame = null; // the frame on screen
     this.shownRun = 0; // the run it belongs to
     this.ahead = []; // frames of this run computed ahead, oldest first
+    this.stepAsked = false; // Step asked for a frame not yet shown
     this.rects = [];
     // The build's picture of the sim, shown until the first frame is drawn. The canvas then
     // keeps the picture's layout width (scaled to the same box: no layout shift) until the
@@ -181,10 +182,13 @@ export class Sim {
       this.updatePlayback();
       return;
     }
-    // A run's first frame answers an input, and a paused sim's next frame the Step button: show
-    // them now. Frames of a playing sim wait for their display frame.
-    if (this.shownRun !== run || (!this.animating && !this.ahead.length)) this.show(unpacked);
-    else this.ahead.push(unpacked);
+    // A run's first frame answers an input, and the frame the Step button asked for: show them
+    // now. Other frames wait for a display frame of a playing sim, even one asked for just
+    // before a pause.
+    if (this.shownRun !== run || this.stepAsked) {
+      this.stepAsked = false;
+      this.show(unpacked);
+    } else this.ahead.push(unpacked);
     this.fill();
   }
 
@@ -292,7 +296,10 @@ export class Sim {
   // Step while paused: the next frame, from those computed ahead if any.
   stepOnce() {
     if (this.ahead.length) this.show(this.ahead.shift());
-    else if (!this.waiting && !this.ended) this.step();
+    else if (!this.ended) {
+      this.stepAsked = true; // the frame on its way, or the one asked for now
+      if (!this.waiting) this.step();
+    }
   }
 
   // Run these settings from the first frame, playing (a prediction question shows its answer so).

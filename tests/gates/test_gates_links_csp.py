@@ -40,7 +40,10 @@ class PageParser(html.parser.HTMLParser):
         attrs = dict(attrs)
         if attrs.get("id"):
             self.ids.add(attrs["id"])
-        self.urls += [attrs[a] for a in ("href", "src") if attrs.get(a) is not None]
+        urls = [attrs[a] for a in ("href", "src") if attrs.get(a) is not None]
+        if tag == "image":  # a sim picture's pixels, inline (builder/first_frame.py): no link
+            urls = [u for u in urls if not u.startswith("data:image/png;base64,")]
+        self.urls += urls
         self._in_config = tag == "script" and attrs.get("id") == "course-config"
 
     def handle_data(self, data):
