@@ -12,6 +12,7 @@ import functools
 import http.server
 import re
 import threading
+import time
 import urllib.parse
 import zlib
 
@@ -133,11 +134,17 @@ def embedded(page):
     return inner
 
 
-def frame_fits(page, inner):
-    """The frame's height (set by the README's listener) and its page's height, in CSS px."""
-    frame = page.eval_on_selector("iframe", "f => f.getBoundingClientRect().height")
-    content = inner.evaluate("() => document.documentElement.getBoundingClientRect().height")
-    return frame, content
+def frame_fits(page, inner, settle=10_000):
+    """The frame's height (set by the README's listener) and its page's height, in CSS px, once
+    they agree or `settle` ms have passed. A page may grow in steps (text wraps at once, the
+    canvas takes its new layout at its next draw), each step a message of its own."""
+    deadline = time.monotonic() + settle / 1000
+    while True:
+        frame = page.eval_on_selector("iframe", "f => f.getBoundingClientRect().height")
+        content = inner.evaluate("() => document.documentElement.getBoundingClientRect().height")
+        if abs(frame - content) <= 1 or time.monotonic() > deadline:
+            return frame, content
+        page.wait_for_timeout(100)
 
 
 @pytest.mark.parametrize("storage", ["partitioned", "refused"])
