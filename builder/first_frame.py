@@ -3,7 +3,9 @@
 The page shows it before any script runs (without JavaScript, in print, to a search engine), and
 the live canvas takes its box when Python is ready. It is the second renderer of the frame
 contract (sims/contract.py), so it follows static/js/render.js step by step: the same layout
-rules and margins, ticks, text placement and item geometry, at one width, WIDTH. Colours are
+rules and margins, ticks, text placement and item geometry. A sim has two pictures: one laid
+out at WIDE and one at NARROW, for a phone, where the canvas's layout stacks the panels; the
+page's CSS shows the one that fits the sim's box. Colours are
 never written in: every mark uses currentColor under a class named by its palette role, which
 the page's CSS maps to the --sim-* custom properties the canvas reads, so the picture follows
 the theme and print. tests/browser/test_browser_picture.py draws each sim's picture frame both
@@ -23,7 +25,7 @@ import zlib
 import numpy as np
 from markupsafe import Markup, escape
 
-WIDTH = 720  # px: the picture is laid out at this width, and scaled to its box
+WIDE, NARROW = 720, 360  # px: the pictures' layout widths; each is scaled to its box
 MIN_PANEL_WIDTH = 240
 TITLE_LINE = 16
 MAX_TITLE_LINES = 2
@@ -141,7 +143,7 @@ def ticks(lo, hi, count=4):
     return out
 
 
-def layout(panels, width=WIDTH):
+def layout(panels, width=WIDE):
     fit = max(1, width // MIN_PANEL_WIDTH)
     rows_needed = math.ceil(len(panels) / min(fit, len(panels)))
     columns = math.ceil(len(panels) / rows_needed)
@@ -205,7 +207,7 @@ def _text(x, y, text, cls="", anchor=None, baseline="middle", size=None, transfo
     return f'<text class="{cls}"{attrs}>{escape(text)}</text>' if cls else f"<text{attrs}>{escape(text)}</text>"
 
 
-def _panel(panel, rect, out):
+def _panel(panel, rect, out, images):
     area = Area(panel, rect)
     boxes = []
     for i, line in enumerate(rect["title"]):
@@ -221,7 +223,7 @@ def _panel(panel, rect, out):
                f'viewBox="{_num(area.left)} {_num(area.top)} {_num(w)} {_num(h)}">')
     texts = []
     for item in panel.get("items", []):
-        out.append(_item(item, area, panel, texts))
+        out.append(_item(item, area, panel, texts, images))
     out.append("</svg>")
 
 
@@ -304,7 +306,7 @@ def _opacity(item, default=1):
     return "" if alpha == 1 else f' opacity="{alpha:.3g}"'
 
 
-def _item(item, area, panel, texts):
+def _item(item, area, panel, texts, images):
     filled = item.get("fill", "stroke" not in item)
     stroke = item.get("stroke", 2)
     line_attrs = _style(item, False, stroke) + _opacity(item)
@@ -367,8 +369,7 @@ def _item(item, area, panel, texts):
     if "image" in item:
         x0, x1, y0, y1 = item.get("extent") or [*panel["x"], *panel["y"]]
         left, top = area.sx(x0), area.sy(y1)
-        return (f'<image x="{_num(left)}" y="{_num(top)}" width="{_num(area.sx(x1) - left)}" '
-                f'height="{_num(area.sy(y0) - top)}" preserveAspectRatio="none" href="{_png(item["image"])}"/>')
+        return images.draw(item["image"], left, top, area.sx(x1) - left, area.sy(y0) - top)
     if "text" in item:
         return _text_item(item, area, texts)
     return ""
@@ -420,15 +421,50 @@ def _png(image):
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def render(frame, labelledby="", describedby=""):
-    """The frame as an inline <svg>, WIDTH wide in its own units, scaled to its box by the page."""
-    rects, height = layout(frame["panels"])
-    out = [f'<svg class="sim-picture" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {_num(height)}" '
-           f'width="{WIDTH}" height="{_num(height)}" role="img"'
+class Images:
+    """A sim's images, drawn by both its pictures and written once, in the first one's <defs>: a
+    PNG does not compress, so a second copy would double the weight of a sim made of images.
+    With no id (a picture on its own), each is written where it is drawn."""
+
+    def __init__(self, id=""):
+        self.id, self.symbols, self.drawn = id, [], 0
+
+    def draw(self, image, x, y, w, h):
+        box = f'x="{_num(x)}" y="{_num(y)}" width="{_num(w)}" height="{_num(h)}"'
+        if not self.id:
+            return f'<image {box} preserveAspectRatio="none" href="{_png(image)}"/>'
+        n, self.drawn = self.drawn, self.drawn + 1
+        if n == len(self.symbols):
+            rows, cols = np.shape(image)[:2]
+            self.symbols.append(f'<symbol id="{self.id}-{n}" viewBox="0 0 {cols} {rows}" preserveAspectRatio="none">'
+                                f'<image width="{cols}" height="{rows}" href="{_png(image)}"/></symbol>')
+        return f'<use href="#{self.id}-{n}" {box}/>'
+
+    def again(self):
+        """The next picture draws the same images, in the same order."""
+        self.drawn = 0
+
+
+def render(frame, width=WIDE, labelledby="", describedby="", images=None, narrow=False):
+    """The frame as an inline <svg> laid out at width, in its own units, scaled to its box by the page."""
+    images = images or Images()
+    rects, height = layout(frame["panels"], width)
+    out = [f'<svg class="sim-picture{" sim-picture-narrow" if narrow else ""}" xmlns="http://www.w3.org/2000/svg" '
+           f'viewBox="0 0 {width} {_num(height)}" width="{width}" height="{_num(height)}" role="img"'
            + (f' aria-labelledby="{escape(labelledby)}"' if labelledby else "")
            + (f' aria-describedby="{escape(describedby)}"' if describedby else "") + ">",
-           f'<rect class="background" width="{WIDTH}" height="{_num(height)}"/>']
+           f'<rect class="background" width="{width}" height="{_num(height)}"/>']
     for panel, rect in zip(frame["panels"], rects):
-        _panel(panel, rect, out)
+        _panel(panel, rect, out, images)
+    if images.symbols and not narrow:
+        out.append(f"<defs>{''.join(images.symbols)}</defs>")
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def pictures(frame, id, labelledby="", describedby=""):
+    """A sim's two pictures, wide and narrow; id names its images (unique in the page)."""
+    images = Images(f"{id}-image")
+    wide = render(frame, WIDE, labelledby, describedby, images)
+    images.again()
+    return wide + render(frame, NARROW, labelledby, describedby, images, narrow=True)

@@ -176,7 +176,7 @@ def environment(root):
     env.tests["block"] = lambda part: isinstance(part, Block)
     env.filters["inline"] = unwrap_paragraph
     env.filters["with_unit"] = with_unit
-    env.filters["picture"] = lambda sim, **aria: first_frame.render(sim.picture, **aria)
+    env.filters["pictures"] = lambda sim, id, **aria: first_frame.pictures(sim.picture, id, **aria)
     return env
 
 

@@ -37,10 +37,11 @@ export class Sim {
     this.ahead = []; // frames of this run computed ahead, oldest first
     this.stepAsked = false; // Step asked for a frame not yet shown
     this.rects = [];
-    // The build's picture of the sim, shown until the first frame is drawn. The canvas then
-    // keeps the picture's layout width (scaled to the same box: no layout shift) until the
-    // learner acts on the sim, resizes it, or it leaves the screen; then its own width rules.
-    this.picture = element.querySelector(".sim-picture");
+    // The build's pictures of the sim (wide and narrow: CSS shows one), shown until the first
+    // frame is drawn. The canvas then keeps the shown picture's layout width (scaled to the
+    // same box: no layout shift) until the learner acts on the sim, resizes it, or it leaves
+    // the screen; then its own width rules.
+    this.pictures = [...element.querySelectorAll(".sim-picture")];
     this.holdWidth = 0;
     this.colors = palette(element);
     prepare(this.canvas, this.colors);
@@ -195,13 +196,14 @@ export class Sim {
   show(frame) {
     this.frame = frame;
     this.shownRun = this.run;
-    if (this.picture && this.visible) {
-      this.holdWidth = this.picture.viewBox.baseVal.width;
+    const shown = this.pictures.find((picture) => picture.getClientRects().length);
+    if (shown && this.visible) {
+      this.holdWidth = shown.viewBox.baseVal.width;
       this.heldAt = this.canvas.parentElement.clientWidth;
       this.view.holdText(); // the live frame's summary may be shorter than the picture's
     }
     if (!this.redraw()) return;
-    if (this.picture) this.goLive();
+    if (this.pictures.length) this.goLive();
     if (this.view.state !== "ready") {
       this.view.hideStatus();
       this.view.state = "ready";
@@ -220,8 +222,8 @@ export class Sim {
   // laid out at the picture's width and drawn into the same width (show), so it is as tall;
   // off screen, nothing seen moves.
   goLive() {
-    this.picture.remove();
-    this.picture = null;
+    for (const picture of this.pictures) picture.remove();
+    this.pictures = [];
     this.canvas.hidden = false;
   }
 

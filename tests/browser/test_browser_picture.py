@@ -1,5 +1,6 @@
-"""Two renderers, one frame contract: every sim's picture (the SVG the build put in its chapter)
-and render.js drawing the same frame on a canvas must show the same thing.
+"""Two renderers, one frame contract: every sim's pictures (the SVGs the build put in its chapter,
+wide and narrow) and render.js drawing the same frame on a canvas at each one's width must show
+the same thing.
 
 Both are screenshotted at the picture's width and compared in the browser, after both are cut
 into BLOCK x BLOCK px cells:
@@ -101,9 +102,10 @@ async ([a, b, colours, block, distance]) => {
 # The sim's picture and render.js's drawing of the packed frame, side by side at the page's top
 # (whole pixels: a fractional offset would shift one screenshot by a pixel), as wide as the picture
 DRAW = """
-async ([simId, spec, values]) => {
+async ([simId, which, spec, values]) => {
   const { draw, palette, parse } = await import(new URL("static/js/render.js", document.baseURI).href);
-  const sim = document.getElementById(simId), width = sim.querySelector(".sim-picture").viewBox.baseVal.width;
+  const sim = document.getElementById(simId), original = sim.querySelector(which);
+  const width = original.viewBox.baseVal.width;
   const row = document.createElement("div");
   row.className = "compared";
   row.style.cssText = `display: flex; position: absolute; left: 0; top: 0; z-index: 99; width: ${2 * width}px`;
@@ -115,7 +117,7 @@ async ([simId, spec, values]) => {
     row.append(holder);
     return child;
   };
-  const picture = stage(sim.querySelector(".sim-picture").cloneNode(true));
+  const picture = stage(original.cloneNode(true)); // in a box of its width: the CSS shows it
   const canvas = stage(document.createElement("canvas"));
   canvas.className = "sim-canvas";
   sim.append(row); // inside the sim: its custom properties apply to both
@@ -133,8 +135,11 @@ COLOURS = """
 """
 
 
-def compare_page(browser, site_url, scheme, slug, sim_id, frame):
-    """Screenshot the picture and the canvas drawing of frame; the comparison's numbers."""
+PICTURES = {"wide": ".sim-picture:not(.sim-picture-narrow)", "narrow": ".sim-picture-narrow"}
+
+
+def compare_page(browser, site_url, scheme, slug, sim_id, frame, layout="wide"):
+    """Screenshot a picture and the canvas drawing of frame at its width; the comparison's numbers."""
     context = browser.new_context(viewport={"width": 1600, "height": 900}, device_scale_factor=1,
                                   color_scheme=scheme)
     # No Python: the picture must stay in place while it is compared
@@ -144,12 +149,12 @@ def compare_page(browser, site_url, scheme, slug, sim_id, frame):
         page = context.new_page()
         page.goto(f"{site_url}{slug}.html")
         spec, data = simreg.contract().pack(frame)
-        heights = page.evaluate(DRAW, [sim_id, spec, data.tolist()])
+        heights = page.evaluate(DRAW, [sim_id, PICTURES[layout], spec, data.tolist()])
         picture = page.locator(".compared .sim-picture").screenshot()
         canvas = page.locator(".compared canvas").screenshot()
         if SHOTS:
-            (SHOTS / f"compare-{slug}-{sim_id}-{scheme}-svg.png").write_bytes(picture)
-            (SHOTS / f"compare-{slug}-{sim_id}-{scheme}-canvas.png").write_bytes(canvas)
+            (SHOTS / f"compare-{slug}-{sim_id}-{layout}-{scheme}-svg.png").write_bytes(picture)
+            (SHOTS / f"compare-{slug}-{sim_id}-{layout}-{scheme}-canvas.png").write_bytes(canvas)
         colours = page.evaluate(COLOURS, page.query_selector(f"#{sim_id}"))
         result = page.evaluate(COMPARE, [base64.b64encode(picture).decode(), base64.b64encode(canvas).decode(),
                                          colours, BLOCK, DISTANCE])
@@ -169,15 +174,16 @@ def failures(result):
     return out
 
 
+@pytest.mark.parametrize("layout", sorted(PICTURES))
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name", sorted(PAGES))
-def test_picture_and_canvas_draw_the_same_frame(browser, site_url, name, scheme):
+def test_picture_and_canvas_draw_the_same_frame(browser, site_url, name, scheme, layout):
     slug, sim_id = PAGES[name]
     frame = simreg.picture_frame(COURSE.sims[name])
-    (canvas_h, picture_h), result = compare_page(browser, site_url, scheme, slug, sim_id, frame)
+    (canvas_h, picture_h), result = compare_page(browser, site_url, scheme, slug, sim_id, frame, layout)
     assert abs(canvas_h - picture_h) < 0.5, f"{name}: canvas {canvas_h} px tall, picture {picture_h} px"
     problems = failures(result)
-    assert not problems, f"{name} ({scheme}): " + "; ".join(problems) + f"\n{json.dumps(result)}"
+    assert not problems, f"{name} ({scheme}, {layout}): " + "; ".join(problems) + f"\n{json.dumps(result)}"
 
 
 def flipped(frame):
@@ -256,7 +262,10 @@ def test_picture_gives_way_with_no_layout_shift(browser, site_url, width):
         sim = page.locator("section.sim").first
         sim.scroll_into_view_if_needed()
         page.wait_for_timeout(1000)  # the page settled; Python still loading
-        assert page.locator("section.sim .sim-picture").count() == 1, "Python was ready too soon to see the swap"
+        assert page.locator("section.sim .sim-picture").count() == 2, "Python was ready too soon to see the swap"
+        shown = page.locator("section.sim .sim-picture:visible")
+        assert shown.count() == 1
+        assert ("sim-picture-narrow" in shown.get_attribute("class")) == (width < 480)
         before = page.evaluate(BOXES)
         page.wait_for_function("() => document.querySelector('section.sim').dataset.state === 'ready'", timeout=120_000)
         page.wait_for_timeout(600)
@@ -270,9 +279,11 @@ def test_picture_gives_way_with_no_layout_shift(browser, site_url, width):
         context.close()
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_without_javascript_every_sim_is_a_picture_and_nothing_pretends_to_work(browser, site_url, scheme):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False,
+@pytest.mark.parametrize("scheme, width", [("light", 1280), ("dark", 1280), ("light", 375)])
+def test_without_javascript_every_sim_is_a_picture_and_nothing_pretends_to_work(browser, site_url, scheme, width):
+    """At a phone's width the narrow picture shows, its panels stacked and its text as large as
+    the canvas's would be."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=False,
                                   color_scheme=scheme)
     try:
         page = context.new_page()
@@ -280,13 +291,17 @@ def test_without_javascript_every_sim_is_a_picture_and_nothing_pretends_to_work(
             page.goto(f"{site_url}{chapter.slug}.html")
             for block in chapter.blocks("sim"):
                 sim = page.locator(f"#{block.id}")
-                picture = sim.locator(".sim-picture")
-                assert picture.is_visible(), f"{chapter.slug} {block.id}: no picture"
+                picture = sim.locator(".sim-picture:visible")
+                assert picture.count() == 1, f"{chapter.slug} {block.id}: {picture.count()} pictures shown"
+                narrow = "sim-picture-narrow" in picture.get_attribute("class")
+                assert narrow == (width < 480), f"{chapter.slug} {block.id}: the wrong picture for {width} px"
                 assert picture.get_attribute("role") == "img"
                 assert picture.get_attribute("aria-labelledby") == f"{block.id}-title"
                 assert not sim.locator("canvas").is_visible()
                 box = picture.bounding_box()
-                assert box["height"] > 100 and box["width"] > 300, box
+                assert box["height"] > 100 and box["width"] > (280 if narrow else 600), box
+                scale = box["width"] / picture.evaluate("svg => svg.viewBox.baseVal.width")
+                assert scale > 0.75, f"{chapter.slug} {block.id}: drawn at {scale:.2f} of its size"
                 assert "JavaScript is on" in sim.locator(".sim-status").inner_text()
                 assert sim.locator(".sim-summary").inner_text().strip(), "the picture's summary line"
                 live = sim.locator(".sim-controls :is(input, button, select, textarea):not(:disabled)")

@@ -1,5 +1,5 @@
-"""Each sim's picture, the frame the build draws into its page (builder/first_frame.py): small,
-in the theme's colours, and a frame where the model has learned something."""
+"""Each sim's pictures, the frame the build draws into its page (builder/first_frame.py), wide and
+narrow: small, in the theme's colours, and a frame where the model has learned something."""
 
 import gzip
 import re
@@ -15,10 +15,32 @@ LIMIT = 30 * 1024  # bytes, gzip-compressed, per sim (bench.py reports the same)
 
 
 @pytest.mark.parametrize("name", sorted(COURSE.sims))
-def test_a_picture_stays_small(name):
-    svg = str(first_frame.render(COURSE.sims[name].picture))
+def test_a_sims_pictures_stay_small(name):
+    svg = str(first_frame.pictures(COURSE.sims[name].picture, "sim-1"))
     size = len(gzip.compress(svg.encode("utf-8"), 9))
-    assert size <= LIMIT, f"{name}: the picture is {size / 1024:.1f} KB compressed; at most {LIMIT // 1024}"
+    assert size <= LIMIT, f"{name}: the pictures are {size / 1024:.1f} KB compressed; at most {LIMIT // 1024}"
+
+
+@pytest.mark.parametrize("name", sorted(COURSE.sims))
+def test_the_narrow_picture_is_the_layout_a_phone_gets_and_images_are_written_once(name):
+    frame = COURSE.sims[name].picture
+    svg = str(first_frame.pictures(frame, "sim-2", labelledby="t"))
+    wide, narrow = re.findall(r"<svg class=\"sim-picture[^\"]*\"[^>]*>", svg)
+    assert 'viewBox="0 0 720 ' in wide and "sim-picture-narrow" not in wide
+    assert 'viewBox="0 0 360 ' in narrow and 'class="sim-picture sim-picture-narrow"' in narrow
+    # At 360 px every panel has a row of its own, as on the canvas at a phone's width
+    rects, _ = first_frame.layout(frame["panels"], first_frame.NARROW)
+    assert [r["x"] for r in rects] == [0] * len(rects)
+    assert len({r["y"] for r in rects}) == len(rects)
+    images = sum("image" in item for panel in frame["panels"] for item in panel["items"])
+    assert svg.count("data:image/png") == images  # once each, in the wide picture's <defs>
+    assert svg.count('<use href="#sim-2-image-') == 2 * images
+
+
+def test_the_page_shows_the_narrow_picture_where_the_canvas_stacks_its_panels():
+    css = (ROOT / "static" / "css" / "course.css").read_text(encoding="utf-8")
+    [width] = re.findall(r"@container \(width < (\d+)px\) \{ \.sim-picture \{ display: none; \} \.sim-picture-narrow \{ display: block; \} \}", css)
+    assert int(width) == 2 * first_frame.MIN_PANEL_WIDTH
 
 
 @pytest.mark.parametrize("name", sorted(COURSE.sims))
@@ -39,13 +61,13 @@ def test_a_picture_is_a_chosen_frame_of_the_pages_run(name):
 def test_a_picture_takes_its_colours_from_the_theme(name):
     """No colour is written in: marks use currentColor under their role's class, which the CSS
     maps to the --sim-* properties (so dark mode and print follow)."""
-    svg = str(first_frame.render(COURSE.sims[name].picture, labelledby="t"))
-    without_images = re.sub(r'href="data:image/png;base64,[^"]*"', "", svg)
+    svg = str(first_frame.pictures(COURSE.sims[name].picture, "sim-1", labelledby="t"))
+    without_images = re.sub(r'href="(data:image/png;base64,|#sim-1-image-)[^"]*"', "", svg)
     colours = set(re.findall(r'(?:fill|stroke|color)="([^"]*)"', without_images))
     assert colours <= {"currentColor", "none"}, colours
     assert "style=" not in svg  # the page's CSP allows no inline style
     classes = {c for attr in re.findall(r'class="([^"]*)"', without_images) for c in attr.split()}
-    roles = classes - {"sim-picture", "background", "title", "tick", "top", "label"}
+    roles = classes - {"sim-picture", "sim-picture-narrow", "background", "title", "tick", "top", "label"}
     assert roles <= set(simreg.contract().ROLES), roles
     assert svg.startswith('<svg class="sim-picture"') and 'role="img" aria-labelledby="t"' in svg
 
