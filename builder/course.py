@@ -125,7 +125,7 @@ def load_sims(root, chapters, names, run_sims):
                 if run_sims:
                     simreg.trial_run(info)
                 try:
-                    info.picture = simreg.picture_frame(info)
+                    info.picture, info.summary_room = simreg.picture_frame(info), simreg.summary_room(info)
                 except Exception:
                     if run_sims:
                         raise

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from markupsafe import Markup
 
+from builder import first_frame
 from builder.runtime import npm
 
 PAGE_SEED = 1  # the seed a sim starts with on the page, and its picture's
@@ -26,6 +27,7 @@ class SimInfo:
     module: object
     how_html: Markup = Markup("")  # rendered when the course is gathered
     picture: dict = None  # the frame the page shows before Python starts (see picture_frame)
+    summary_room: str = ""  # the widest summary the page's run shows until then (see summary_room)
     seed: int = PAGE_SEED
 
 
@@ -175,23 +177,36 @@ def _measure(info, params, seed, metric, frame, when):
     return float(metrics[metric])
 
 
-_pictures = {}  # (name, hash of the sims' sources) -> frame: a rebuild with unchanged sims runs none
+_pictures = {}  # (name, hash of the sims' sources) -> (frame, widest summary): a rebuild with unchanged sims runs none
 
 
 def picture_frame(info):
     """The frame the page shows before Python starts: frame PICTURE_FRAME (default 0) of the sim's
     run with its defaults and the page's seed, or its last if it ends sooner; every frame on the
     way is validated."""
+    return _picture_run(info)[0]
+
+
+def summary_room(info):
+    """The widest summary line of the page's run up to its picture's frame. The page keeps room
+    for it, so that a longer line as the sim plays moves nothing below it."""
+    return _picture_run(info)[1]
+
+
+def _picture_run(info):
     key = (info.name, sources_digest(info.module))
     if key not in _pictures:
         wanted = getattr(info.module, "PICTURE_FRAME", 0)
         if not (isinstance(wanted, int) and wanted >= 0):
             raise ValueError(f"sims/{info.name}.py: PICTURE_FRAME must be a whole number >= 0")
-        frame = None
+        frame, widest = None, ""
         frames = info.module.simulate(contract().defaults(info.controls), PAGE_SEED)
         for frame in itertools.islice(frames, wanted + 1):
             contract().validate_frame(frame)
+            summary = frame.get("summary", "")
+            if first_frame.text_width(summary, 1) > first_frame.text_width(widest, 1):
+                widest = summary
         if frame is None:
             raise ValueError(f"sims/{info.name}.py: simulate gave no frame")
-        _pictures[key] = frame
+        _pictures[key] = frame, widest
     return _pictures[key]

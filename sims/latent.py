@@ -293,18 +293,28 @@ def _now_panel(frame, title, x=None, push=None):
             "items": items}
 
 
+# The shapes of the panels drawn from the fitted models: the same while they fit (_waiting)
+STATE = {"aspect": 0.75}
+NEXT = {"title": "Next frame", "aspect": 1.15 / 3, "weight": 2}
+COST = {"title": "Multiply-adds (log)", "aspect": 0.55, "weight": 1.4}
+
+
+def _state_title(space, dims):
+    return f"Latent: {dims} numbers" if space == "latent" else f"Pixels: {PIXELS} numbers"
+
+
 def _state_panel(models, frame, space):
     """What the chosen model computes with: a few latent numbers or every pixel."""
     if space == "latent":
         code = encode(models, frame)
         top = models["code_scale"]
-        return {"title": f"Latent: {len(code)} numbers", "x": [0.5, len(code) + 0.5],
-                "y": [-top, top], "aspect": 0.75, "xlabel": "component",
+        return {**STATE, "title": _state_title(space, len(code)), "x": [0.5, len(code) + 0.5],
+                "y": [-top, top], "xlabel": "component",
                 "items": [{"bars": np.column_stack([np.arange(1, len(code) + 1),
                                                     np.clip(code, -top, top)]),
                            "role": "real", "width": 0.8}]}
-    return {"title": f"Pixels: {PIXELS} numbers", "x": [0, PIXELS], "y": [0, 1],
-            "aspect": 0.75, "xlabel": "pixel, row by row", "ylabel": "brightness",
+    return {**STATE, "title": _state_title(space, PIXELS), "x": [0, PIXELS], "y": [0, 1],
+            "xlabel": "pixel, row by row", "ylabel": "brightness",
             "items": [{"line": np.column_stack([np.arange(PIXELS), frame]), "role": "real",
                        "stroke": 0.5}]}
 
@@ -317,8 +327,7 @@ def _next_panel(predicted, actual, clean):
                                       (error, f"error ×{ERROR_GAIN}"))):
         items.append({"image": _image(img), "extent": [i, i + 1, 0, 1]})
         items.append({"text": label, "at": [i + 0.5, -0.08], "align": "center"})
-    return {"title": "Next frame", "x": [0, 3], "y": [-0.15, 1],
-            "aspect": 1.15 / 3, "weight": 2, "axes": False, "items": items}
+    return {**NEXT, "x": [0, 3], "y": [-0.15, 1], "axes": False, "items": items}
 
 
 def _cost_panel(costs, mean_errors, space):
@@ -331,8 +340,14 @@ def _cost_panel(costs, mean_errors, space):
                   {"text": _count(costs[name]), "at": [i, height + 0.5], "align": "center"},
                   {"text": name, "at": [i, -0.9], "align": "center"},
                   {"text": f"err {mean_errors[name]:.4f}", "at": [i, -2.1], "align": "center"}]
-    return {"title": "Multiply-adds (log)", "x": [-0.6, 1.6], "y": [-2.7, 7.4], "aspect": 0.55,
-            "weight": 1.4, "axes": False, "items": items}
+    return {**COST, "x": [-0.6, 1.6], "y": [-2.7, 7.4], "axes": False, "items": items}
+
+
+def _waiting(shape):
+    """A panel of the fitted models, before there are any: laid out as it will be, so that the
+    page does not move when they arrive."""
+    return {**shape, "x": [0, 1], "y": [0, 1], "axes": False,
+            "items": [{"text": "once the models are fitted", "at": [0.5, 0.5], "align": "center", "role": "muted"}]}
 
 
 def _count(n):
@@ -356,7 +371,9 @@ def simulate(params, seed):
             models = finished.value
             break
         shown = shown if latest is None else latest
-        yield {"panels": [_now_panel(shown, "Training video")], "legend": legend,
+        yield {"panels": [_now_panel(shown, "Training video"),
+                          _waiting({**STATE, "title": _state_title(space, dims)}), _waiting(NEXT), _waiting(COST)],
+               "legend": legend,
                "summary": f"fitting… {stage}: {done:.0%}"}
 
     costs = multiply_adds(models)

@@ -2,6 +2,7 @@
 narrow: small, in the theme's colours, and a frame where the model has learned something."""
 
 import gzip
+import itertools
 import re
 
 import pytest
@@ -55,6 +56,19 @@ def test_a_picture_is_a_chosen_frame_of_the_pages_run(name):
     if expected is not None:  # a run that ended sooner shows its last frame
         (spec, data), (want_spec, want_data) = simreg.contract().pack(info.picture), simreg.contract().pack(expected)
         assert spec == want_spec and (data == want_data).all()
+
+
+@pytest.mark.parametrize("name", sorted(COURSE.sims))
+def test_the_run_keeps_its_pictures_layout(name):
+    """Every frame of the page's run, to twice its picture's frame, is laid out as the picture is,
+    wide and narrow: the live canvas takes the picture's box and keeps it as the sim plays (a
+    frame with other panels would move the page under the learner's eyes)."""
+    info = COURSE.sims[name]
+    frames = info.module.simulate(simreg.contract().defaults(info.controls), simreg.PAGE_SEED)
+    for i, frame in enumerate(itertools.islice(frames, 2 * info.module.PICTURE_FRAME + 1)):
+        for width in (first_frame.WIDE, first_frame.NARROW):
+            height = first_frame.layout(frame["panels"], width)[1]
+            assert height == first_frame.layout(info.picture["panels"], width)[1], f"{name}: frame {i} at {width} px"
 
 
 @pytest.mark.parametrize("name", sorted(COURSE.sims))
