@@ -314,5 +314,13 @@ def test_without_javascript_every_sim_is_a_picture_and_nothing_pretends_to_work(
                 live = sim.locator(".sim-controls :is(input, button, select, textarea):not(:disabled)")
                 assert live.count() == 0, f"{chapter.slug} {block.id}: controls that cannot work are enabled"
                 assert sim.locator("[tabindex]:visible").count() == 0
+            # In print: the picture, on paper's white whatever the screen's theme
+            page.emulate_media(media="print")
+            for block in chapter.blocks("sim"):
+                picture = page.locator(f"#{block.id} .sim-picture:visible")
+                assert picture.count() == 1, f"{chapter.slug} {block.id}: no picture in print"
+                background = picture.evaluate("svg => getComputedStyle(svg.querySelector('.background')).fill")
+                assert min(int(c) for c in background[4:-1].split(",")) > 200, f"{chapter.slug}: {background} in print"
+            page.emulate_media(media="screen")
     finally:
         context.close()
