@@ -68,7 +68,8 @@ def main(argv=None):
 
 
 def picture_sizes(course, folder):
-    """Each sim's picture as the first chapter embedding it holds it: bytes, gzip-compressed."""
+    """Each sim's two pictures (wide and narrow) as the first chapter embedding it holds them:
+    bytes, gzip-compressed."""
     sizes = {}
     for chapter in course.chapters:
         html = (folder / chapter.url).read_text(encoding="utf-8")

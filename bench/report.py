@@ -156,11 +156,11 @@ def transfer(r):
 
 
 def pictures(sizes):
-    """Each sim's picture (its SVG in the page), gzip-compressed: the heaviest, and the others."""
+    """Each sim's pictures (its two SVGs in the page), gzip-compressed: the heaviest, and the others."""
     if not sizes:
         return []
     heaviest = max(sizes, key=sizes.get)
-    return [row("weight: a sim's picture (SVG, gzip)", [v / KB for v in sizes.values()], "KB", "<= 30",
+    return [row("weight: a sim's pictures (SVG, wide and narrow, gzip)", [v / KB for v in sizes.values()], "KB", "<= 30",
                 lambda v: v <= 30, stat="max", note=f"{len(sizes)} sims, heaviest {heaviest}; "
                 + ", ".join(f"{name} {v / KB:.1f}" for name, v in sorted(sizes.items())))]
 
