@@ -440,24 +440,21 @@ class Images:
                                 f'<image width="{cols}" height="{rows}" href="{_png(image)}"/></symbol>')
         return f'<use href="#{self.id}-{n}" {box}/>'
 
-    def again(self):
-        """The next picture draws the same images, in the same order."""
-        self.drawn = 0
 
-
-def render(frame, width=WIDE, labelledby="", describedby="", images=None, narrow=False):
+def render(frame, width=WIDE, labelledby="", describedby="", images=None):
     """The frame as an inline <svg> laid out at width, in its own units, scaled to its box by the page."""
     images = images or Images()
+    images.drawn, written = 0, len(images.symbols)  # each picture draws the frame's images from the first
     rects, height = layout(frame["panels"], width)
-    out = [f'<svg class="sim-picture{" sim-picture-narrow" if narrow else ""}" xmlns="http://www.w3.org/2000/svg" '
+    out = [f'<svg class="sim-picture{" sim-picture-narrow" if width == NARROW else ""}" xmlns="http://www.w3.org/2000/svg" '
            f'viewBox="0 0 {width} {_num(height)}" width="{width}" height="{_num(height)}" role="img"'
            + (f' aria-labelledby="{escape(labelledby)}"' if labelledby else "")
            + (f' aria-describedby="{escape(describedby)}"' if describedby else "") + ">",
            f'<rect class="background" width="{width}" height="{_num(height)}"/>']
     for panel, rect in zip(frame["panels"], rects):
         _panel(panel, rect, out, images)
-    if images.symbols and not narrow:
-        out.append(f"<defs>{''.join(images.symbols)}</defs>")
+    if len(images.symbols) > written:
+        out.append(f"<defs>{''.join(images.symbols[written:])}</defs>")
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -465,6 +462,4 @@ def render(frame, width=WIDE, labelledby="", describedby="", images=None, narrow
 def pictures(frame, id, labelledby="", describedby=""):
     """A sim's two pictures, wide and narrow; id names its images (unique in the page)."""
     images = Images(f"{id}-image")
-    wide = render(frame, WIDE, labelledby, describedby, images)
-    images.again()
-    return wide + render(frame, NARROW, labelledby, describedby, images, narrow=True)
+    return render(frame, WIDE, labelledby, describedby, images) + render(frame, NARROW, labelledby, describedby, images)
