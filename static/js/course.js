@@ -70,6 +70,7 @@ function setUpPage() {
   sims = [];
   const made = sims;
   let active = true; // a page left before its sims were made makes none
+  if (document.querySelector("[data-sim]")) (python ??= new Python(config)).boot();
   const slug = chapterSlug();
   if (slug) store.mark(slug, "visited");
   const review = document.querySelector("[data-review]");
@@ -81,7 +82,6 @@ function setUpPage() {
   showProgress(store);
   initProgressTools(store);
   for (const element of document.querySelectorAll("[data-sim]")) {
-    python ??= new Python(config);
     const { name, controls } = JSON.parse(element.querySelector(".sim-config").textContent);
     readShared(location.hash, name, controls).then((shared) => {
       if (!active) return;

@@ -13,12 +13,21 @@ export class Python {
     this.runtime = new CompiledRuntime(new URL(config.pyodide + "pyodide.asm.wasm", document.baseURI).href);
   }
 
+  // Start loading Python, if nothing has yet: a page with a sim calls this before anything
+  // else it sets up, since Python's start is what its learner waits for.
+  boot() {
+    if (this.state === "idle") this.start();
+  }
+
   attach(sim) {
     this.sims.set(sim.key, sim);
-    if (this.state === "ready") sim.pythonReady();
+    this.boot();
+    if (this.state === "ready") sim.pythonReady(false);
     else if (this.state === "failed") sim.pythonFailed(this.failure);
-    else if (this.state === "idle") this.start();
-    else sim.pythonLoading(this.lastStatus || "Downloading Python…");
+    else {
+      sim.pythonLoading(this.lastStatus || "Downloading Python…");
+      sim.restart(); // its first frame is computed as soon as Python is up, with no round trip
+    }
   }
 
   detach(sim) {
@@ -32,6 +41,8 @@ export class Python {
     if (this.worker) this.worker.terminate();
     this.worker = null;
     this.state = "loading";
+    this.early = []; // what sims sent before the worker was made, for it to find on arrival
+    this.startedEarly = new Set(); // the sims whose start this worker has before it is ready
     this.receive({ type: "status", text: "Downloading Python…" });
     const url = (path) => new URL(path, document.baseURI).href;
     this.code ??= fetch(url(this.config.worker)).then((response) => {
@@ -50,6 +61,7 @@ export class Python {
       worker.postMessage({
         type: "init", pyodide: url(this.config.pyodide), sims: url(this.config.sims), python: this.config.python,
       });
+      for (const message of this.early.splice(0)) worker.postMessage(message);
       this.runtime.forWorker().then((module) => worker.postMessage({ type: "runtime", module }));
     });
     started.catch((error) => this.receive({ type: "failed", message: "Python could not load: " + error.message }));
@@ -73,8 +85,12 @@ export class Python {
     this.start();
   }
 
+  // While Python loads, the worker keeps what it is sent until it is ready.
   post(message) {
-    if (this.worker && this.state !== "failed") this.worker.postMessage(message);
+    if (this.state === "failed") return;
+    if (this.state === "loading" && message.type === "start") this.startedEarly.add(message.key);
+    if (this.worker) this.worker.postMessage(message);
+    else if (this.state === "loading") this.early.push(message);
   }
 
   receive(message) {
@@ -88,7 +104,7 @@ export class Python {
       for (const sim of this.sims.values()) sim.pythonLoading(message.text);
     } else if (message.type === "ready") {
       this.state = "ready";
-      for (const sim of this.sims.values()) sim.pythonReady();
+      for (const sim of this.sims.values()) sim.pythonReady(this.startedEarly.has(sim.key));
       this.runtime.keep();
     } else if (message.type === "failed") {
       this.state = "failed";

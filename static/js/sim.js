@@ -98,9 +98,11 @@ export class Sim {
     this.view.showStatus(text);
   }
 
-  pythonReady() {
+  // started: the worker has this sim's start already, sent while Python loaded
+  pythonReady(started) {
     if (this.view.state !== "error") this.view.showStatus("Computing the first frame…");
-    this.restart();
+    if (started) this.sentAt = performance.now(); // the runaway clock starts with Python
+    else this.restart();
   }
 
   pythonFailed(message) {

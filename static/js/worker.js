@@ -48,6 +48,9 @@ async function init({ pyodide: indexURL, sims, python }) {
   files?.catch(() => {});
   useCompiledRuntime();
   const wasmFailed = runtimeFailure();
+  // The interpreter's 1.2 MB of JavaScript, which loadPyodide imports only once its own module
+  // is in: fetched and compiled meanwhile (the module map gives it the same module).
+  import(indexURL + "pyodide.asm.mjs").catch(() => {}); // loadPyodide reports a failure
   let py;
   try {
     const { loadPyodide } = await import(indexURL + "pyodide.mjs");

@@ -78,6 +78,34 @@ def test_each_frame_says_how_long_the_worker_spent_on_it(watched_page, site_url)
     assert all(isinstance(f["ms"], (int, float)) and 0 < f["ms"] <= f["trip"] + 0.5 for f in frames), frames[:5]
 
 
+def test_a_sims_start_waits_in_the_worker_so_its_first_frame_needs_no_round_trip(watched_page, site_url):
+    # Sent while Python loads, a sim's start is kept by the worker and computed as soon as
+    # Python is up; "ready" then costs no second start (no trip through the page's thread).
+    page = watched_page.page
+    page.add_init_script("""
+        window.__log = [];
+        const post = Worker.prototype.postMessage;
+        Worker.prototype.postMessage = function (message, ...rest) {
+          if (message && message.type) window.__log.push("sent " + message.type);
+          return post.call(this, message, ...rest);
+        };
+        window.Worker = class extends window.Worker {
+          constructor(...args) {
+            super(...args);
+            this.addEventListener("message", ({ data }) => {
+              if (data && (data.type === "ready" || data.type === "frame")) window.__log.push("got " + data.type);
+            });
+          }
+        };
+    """)
+    open_ready(watched_page, site_url + "imagining-the-future.html")
+    log = page.evaluate("window.__log")
+    first_frame = log.index("got frame")
+    assert log.index("sent start") < log.index("got ready") < first_frame, log
+    assert log[:first_frame].count("sent start") == 1, log
+    assert watched_page.problems() == []
+
+
 def test_the_summary_line_reports_the_sims_numbers(watched_page, site_url):
     page = open_ready(watched_page, site_url + "imagining-the-future.html")
     summary = page.text_content("[data-sim=ball] .sim-summary")
