@@ -2,7 +2,7 @@
 """The performance benchmark: the course in Chromium against stock Pyodide, and the builder.
 
     python bench.py [--runs 5] [--changes 10] [--chapter SLUG] [--quick] [--out FILE]
-                    [--loading-only] [--compare NAME=VALUE]
+                    [--loading-only] [--compare NAME=VALUE | SITE]
 
 Builds the site into a temporary folder, adds a bare stock-Pyodide page beside it (the floor),
 serves both from 127.0.0.1 as GitHub Pages would (bench/server.py), measures them in headless
@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -87,11 +88,14 @@ def parse_args(argv):
                         help="a smoke run: 1 run, 2 chapters toured, 3 changes, smaller synthetic courses")
     parser.add_argument("--loading-only", action="store_true",
                         help="only the floor and the chapter's first visit and revisits")
-    parser.add_argument("--compare", metavar="NAME=VALUE",
-                        help="also build the site with this environment variable set (e.g. UWM_NUMPY=wheel), "
-                             "serve it under /compared/ and load it in every run beside the default build")
+    parser.add_argument("--compare", metavar="NAME=VALUE | SITE",
+                        help="also build the site with this environment variable set (e.g. UWM_NUMPY=wheel), or "
+                             "take a site built elsewhere (e.g. from another commit); serve it under /compared/ and "
+                             "load it in every run beside the default build")
     parser.add_argument("--out", default=str(ROOT / "bench-results" / "latest.json"))
     args = parser.parse_args(argv)
+    if args.compare and "=" not in args.compare and not (Path(args.compare) / "index.html").is_file():
+        parser.error(f"--compare {args.compare}: neither NAME=VALUE nor a folder holding a built site")
     if args.quick:
         args.runs, args.changes = 1, min(args.changes, 3)
     return args
@@ -136,8 +140,14 @@ COMPARED = "compared/"
 
 
 def compared_build(tmp, setting):
-    """The site built again with one environment variable set, served beside the default build
-    under /compared/ (a scope of its own for its service worker): an A/B of a build option."""
+    """The site built again with one environment variable set (an A/B of a build option), or a
+    folder holding a site built elsewhere (an A/B of code), served beside the default build
+    under /compared/ (a scope of its own for its service worker)."""
+    compared = tmp / "site" / COMPARED.rstrip("/")
+    if "=" not in setting:
+        log(f"taking the site built in {setting}")
+        shutil.copytree(setting, compared)
+        return
     name, _, value = setting.partition("=")
     log(f"building the site with {name}={value}")
     before = os.environ.get(name)
@@ -149,7 +159,7 @@ def compared_build(tmp, setting):
             del os.environ[name]
         else:
             os.environ[name] = before
-    (tmp / "compared").rename(tmp / "site" / COMPARED.rstrip("/"))
+    (tmp / "compared").rename(compared)
 
 
 def builds(tmp, args):

@@ -49,32 +49,40 @@ def test_python_and_numpy_come_from_the_site_itself(watched_page, site_url):
     assert watched_page.foreign_requests() == []
 
 
+# Every message between the page and its Python worker, in order: [direction, type, key, run, t, ms].
+WORKER_LOG = """
+    window.__log = [];
+    const entry = (direction, m) => window.__log.push([direction, m.type, m.key, m.run, performance.now(), m.ms]);
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (message, ...rest) {
+      if (message && message.type) entry("sent", message);
+      return post.call(this, message, ...rest);
+    };
+    window.Worker = class extends window.Worker {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener("message", ({ data }) => data && data.type && entry("got", data));
+      }
+    };
+"""
+
+
 def test_each_frame_says_how_long_the_worker_spent_on_it(watched_page, site_url):
     # The worker's own time per frame, `ms`, splits a step's round trip into computing and
     # waiting: it is positive, and never more than the round trip the page saw.
     page = watched_page.page
-    page.add_init_script("""
-        window.__frames = [];
-        const sent = new Map();
-        const post = Worker.prototype.postMessage;
-        Worker.prototype.postMessage = function (message, ...rest) {
-          if (message && message.type === "step") sent.set(`${message.key} ${message.run}`, performance.now());
-          return post.call(this, message, ...rest);
-        };
-        window.Worker = class extends window.Worker {
-          constructor(...args) {
-            super(...args);
-            this.addEventListener("message", ({ data }) => {
-              const at = data && data.type === "frame" && sent.get(`${data.key} ${data.run}`);
-              if (at) window.__frames.push({ ms: data.ms, trip: performance.now() - at });
-            });
-          }
-        };
-    """)
+    page.add_init_script(WORKER_LOG)
     open_ready(watched_page, site_url + "imagining-the-future.html")
     page.locator("[data-sim=ball]").scroll_into_view_if_needed()  # playing, so it steps
-    page.wait_for_function("() => window.__frames.length >= 20", timeout=20_000)
-    frames = page.evaluate("window.__frames")
+    steps = "window.__log.filter(([d, type]) => d === 'sent' && type === 'step')"
+    page.wait_for_function(f"() => {steps}.length >= 21", timeout=20_000)
+    sent, frames = {}, []  # each frame against the last step of its run posted before it
+    for direction, type_, key, run, t, ms in page.evaluate("window.__log"):
+        if direction == "sent" and type_ == "step":
+            sent[key, run] = t
+        elif direction == "got" and type_ == "frame" and (key, run) in sent:
+            frames.append({"ms": ms, "trip": t - sent[key, run]})
+    assert len(frames) >= 20
     assert all(isinstance(f["ms"], (int, float)) and 0 < f["ms"] <= f["trip"] + 0.5 for f in frames), frames[:5]
 
 
@@ -82,24 +90,9 @@ def test_a_sims_start_waits_in_the_worker_so_its_first_frame_needs_no_round_trip
     # Sent while Python loads, a sim's start is kept by the worker and computed as soon as
     # Python is up; "ready" then costs no second start (no trip through the page's thread).
     page = watched_page.page
-    page.add_init_script("""
-        window.__log = [];
-        const post = Worker.prototype.postMessage;
-        Worker.prototype.postMessage = function (message, ...rest) {
-          if (message && message.type) window.__log.push("sent " + message.type);
-          return post.call(this, message, ...rest);
-        };
-        window.Worker = class extends window.Worker {
-          constructor(...args) {
-            super(...args);
-            this.addEventListener("message", ({ data }) => {
-              if (data && (data.type === "ready" || data.type === "frame")) window.__log.push("got " + data.type);
-            });
-          }
-        };
-    """)
+    page.add_init_script(WORKER_LOG)
     open_ready(watched_page, site_url + "imagining-the-future.html")
-    log = page.evaluate("window.__log")
+    log = [f"{d} {type_}" for d, type_, *_ in page.evaluate("window.__log")]
     first_frame = log.index("got frame")
     assert log.index("sent start") < log.index("got ready") < first_frame, log
     assert log[:first_frame].count("sent start") == 1, log

@@ -1,8 +1,12 @@
 """The benchmark's own parts, without a browser and without timing anything."""
 
 import gzip
+import importlib.util
 import urllib.error
 import urllib.request
+from pathlib import Path
+
+import pytest
 
 from bench import report, server, stats, synthetic
 
@@ -118,3 +122,25 @@ def test_python_start_is_reported_for_three_visits_as_ratios_to_the_floor_of_the
     assert round(later["value"], 6) == 0.35 and later["met"] is False  # 0.4 and 0.3 against <= 0.3
     assert rows["chapter one (X=1) / floor, cold (per run)"]["summary"]["max"] == 0.75
     assert rows["floor: stock Pyodide + numpy, first revisit"]["value"] == 1500
+
+
+def bench_script():
+    """bench.py, the script beside the bench package."""
+    spec = importlib.util.spec_from_file_location("bench_script", Path(__file__).parents[2] / "bench.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
+
+
+def test_compare_takes_a_build_option_or_a_site_built_elsewhere(tmp_path, capsys):
+    script = bench_script()
+    with pytest.raises(SystemExit):
+        script.parse_args(["--compare", str(tmp_path)])  # an empty folder is no site
+    assert "neither NAME=VALUE nor a folder holding a built site" in capsys.readouterr().err
+    before = tmp_path / "before"
+    before.mkdir()
+    (before / "index.html").write_text("<!DOCTYPE html><title>before</title>")
+    assert script.parse_args(["--compare", str(before)]).compare == str(before)
+    (tmp_path / "run" / "site").mkdir(parents=True)
+    script.compared_build(tmp_path / "run", str(before))
+    assert (tmp_path / "run" / "site" / "compared" / "index.html").read_text() == (before / "index.html").read_text()
