@@ -78,13 +78,17 @@ def long_tasks_before(page, t):
 
 def settle(page, server):
     """Let the visit finish its background work (the offline service worker caching the course,
-    the next page fetched ahead, Python's runtime compiled on the page for the next visit): the
-    service worker is active, the runtime kept, and nothing was requested for 1 s."""
+    the next page fetched ahead, Python's runtime compiled on the page and its snapshot made for
+    the next visit): the service worker is active, the runtime and the snapshot kept (or the
+    snapshot given up: a build without one), and nothing was requested for 1 s."""
     server.wait_quiet(1.0)
-    page.wait_for_function("""() => !document.querySelector("[data-sim]")
-        || localStorage.getItem("understand-world-models/runtime-compiled")""", timeout=30_000)
     page.evaluate("""navigator.serviceWorker?.getRegistration().then((registered) => registered &&
         Promise.race([navigator.serviceWorker.ready, new Promise((done) => setTimeout(done, 30000))]))""")
+    page.wait_for_function("""() => !document.querySelector("[data-sim]")
+        || localStorage.getItem("understand-world-models/runtime-compiled")""", timeout=30_000)
+    page.wait_for_function("""() => !document.querySelector("[data-sim]")
+        || !JSON.parse(document.getElementById("course-config").textContent).python?.snapshot
+        || localStorage.getItem("understand-world-models/python-snapshot")""", timeout=30_000)
     server.wait_quiet(1.0)
 
 

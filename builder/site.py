@@ -74,6 +74,8 @@ def write_site(course, out, cdn):
         (out / "media" / image).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / "chapters" / image, out / "media" / image)
     python = None if cdn else pyodide.install(out)
+    if python and python["unpacked"]:
+        python["snapshot"] = pyodide.snapshot_key(out / "pyodide", out / "static" / "js" / "worker.js")
     for name, html in render_pages(course, cdn, fingerprint(out), python):
         write(out / name, html)
     if course.config.url:

@@ -173,6 +173,16 @@ def install(out):
     return {"lock": lock, "unpacked": unpacked}
 
 
+def snapshot_key(runtime, worker):
+    """The name under which the worker keeps its snapshot of Python with numpy imported: a hash
+    of all it is made from (the runtime, as pinned; the shipped standard library and numpy; the
+    worker's code), so that a snapshot of another build is never restored."""
+    digest = hashlib.sha256(NPM_TARBALL_SHA256.encode())
+    for path in [runtime / "python_stdlib.zip", runtime / "pyodide-lock.json", worker]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
 def files_of(wheel, target):
     """The wheel's files as a POSIX tar (gzipped if target ends with .gz), in the wheel's order,
     with fixed metadata so that the same wheel always gives the same bytes (and sha256)."""

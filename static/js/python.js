@@ -3,6 +3,8 @@
 import { CompiledRuntime } from "./compiled-runtime.js";
 
 const STALL_MS = 30_000; // no word from a loading worker for this long: its download stalled
+const SNAPSHOT_AFTER_MS = 1000; // after Python's first start, then at the first idle moment
+const SNAPSHOT_KEPT = "understand-world-models/python-snapshot"; // localStorage: which one
 
 export class Python {
   constructor(config) {
@@ -93,6 +95,29 @@ export class Python {
     else if (this.state === "loading") this.early.push(message);
   }
 
+  // A worker of its own makes the snapshot that later starts restore (worker.js), in this
+  // visit's idle time: it never runs a sim or a learner's code. Once a visit, if none was
+  // restored, and only where the course is kept for offline use (its service worker runs):
+  // that is where a learner comes back.
+  snapshotLater() {
+    const key = this.config.python?.snapshot;
+    if (!key || this.snapshotting || !navigator.serviceWorker) return;
+    this.snapshotting = true;
+    const idle = (run) => (self.requestIdleCallback ? requestIdleCallback(run, { timeout: 5000 }) : run());
+    navigator.serviceWorker.ready.then(() => setTimeout(() => idle(async () => {
+      const maker = new Worker(await this.code, { type: "module" });
+      maker.onmessage = ({ data }) => {
+        if (data.type !== "snapshot") return;
+        maker.terminate();
+        if (data.kept) localStorage.setItem(SNAPSHOT_KEPT, key);
+      };
+      maker.onerror = () => maker.terminate();
+      const url = (path) => new URL(path, document.baseURI).href;
+      maker.postMessage({ type: "snapshot", pyodide: url(this.config.pyodide), python: this.config.python });
+      this.runtime.forWorker().then((module) => maker.postMessage({ type: "runtime", module }));
+    }), SNAPSHOT_AFTER_MS));
+  }
+
   receive(message) {
     if (message.type === "frame") {
       const sim = this.sims.get(message.key);
@@ -106,6 +131,7 @@ export class Python {
       this.state = "ready";
       for (const sim of this.sims.values()) sim.pythonReady(this.startedEarly.has(sim.key));
       this.runtime.keep();
+      if (!message.restored) this.snapshotLater();
     } else if (message.type === "failed") {
       this.state = "failed";
       this.failure = message.message;

@@ -1,10 +1,14 @@
 // The Python worker: loads Pyodide and numpy off the main thread, then runs sims on request.
 // Messages in:  {type: "init", pyodide, sims, python} | {type: "runtime", module}
-//               python: the self-hosted runtime's {lock, unpacked} (builder/runtime/pyodide.py)
+//               python: the self-hosted runtime's {lock, unpacked, snapshot} (builder/runtime/pyodide.py)
+//               {type: "snapshot", pyodide, python}: make this worker the one that makes and
+//               keeps a snapshot of Python, then ends (it is sent nothing else)
 //               {type: "start", key, run, name, params, seed, source} | {type: "step", key, run}
 //               {type: "update", key, run, params}: a live control's params, sent to the running sim
 //               {type: "stop", key}
-// Messages out: {type: "status", text} | {type: "progress"} | {type: "ready"} | {type: "failed", message}
+// Messages out: {type: "status", text} | {type: "progress"} | {type: "failed", message}
+//               {type: "ready", restored}: restored, whether Python came from a kept snapshot
+//               {type: "snapshot", kept}: from a snapshot worker, once it is done
 //               {type: "frame", key, run, spec, data, ms}: ms, the worker's own time for it
 let runner = null;
 const queue = [];
@@ -15,6 +19,9 @@ const runtime = new Promise((resolve) => (receiveRuntime = resolve));
 self.onmessage = (event) => {
   const message = event.data;
   if (message.type === "init") init(message).catch(fail);
+  else if (message.type === "snapshot") makeSnapshot(message).then(
+    () => self.postMessage({ type: "snapshot", kept: true }),
+    () => self.postMessage({ type: "snapshot", kept: false })); // the next visit boots as today
   else if (message.type === "runtime") receiveRuntime(message.module);
   else if (runner) handle(message);
   else queue.push(message);
@@ -43,35 +50,21 @@ async function init({ pyodide: indexURL, sims, python }) {
     return r.json();
   });
   bundle.catch(() => {}); // awaited below; a failure here must not go unhandled meanwhile
-  // numpy as its files, fetched while the interpreter boots, written in before Python starts
-  const files = python?.unpacked ? numpyFiles(indexURL, python.lock.packages.numpy) : null;
-  files?.catch(() => {});
-  useCompiledRuntime();
-  const wasmFailed = runtimeFailure();
-  // The interpreter's 1.2 MB of JavaScript, which loadPyodide imports only once its own module
-  // is in: fetched and compiled meanwhile (the module map gives it the same module).
-  import(indexURL + "pyodide.asm.mjs").catch(() => {}); // loadPyodide reports a failure
+  watchRuntime();
+  let restored = false;
   let py;
   try {
-    const { loadPyodide } = await import(indexURL + "pyodide.mjs");
-    status("Starting Python and numpy…");
-    py = await Promise.race([
-      loadPyodide({
-        indexURL,
-        packageBaseUrl: indexURL,
-        lockFileContents: python && JSON.stringify(python.lock), // no request for the lock
-        packages: files ? [] : ["numpy"], // else fetched while the interpreter boots
-        fsInit: files && (async (FS, { sitePackages }) => untar(FS, sitePackages, await files)),
-        stdout: () => {},
-        stderr: () => {},
-      }),
-      wasmFailed,
-      files?.then(() => new Promise(() => {})), // only its failure counts: Python waits for it
-    ].filter(Boolean));
+    const kept = await keptSnapshot(indexURL, python);
+    if (kept) {
+      py = await startPython(indexURL, python, { kept }).catch(() => null);
+      restored = Boolean(py) && samePython(py, kept.meta);
+      if (!restored) await forgetSnapshot(indexURL); // damaged or foreign: never tried again
+    }
+    if (!restored) py = await startPython(indexURL, python);
   } catch (error) {
     throw (await whatIsBroken(indexURL, python)) || error;
   }
-  if (!files && !py.loadedPackages.numpy) {
+  if (!python?.unpacked && !py.loadedPackages.numpy) {
     throw (await whatIsBroken(indexURL, python)) || new Error("numpy could not be installed");
   }
   status("Loading the simulation…");
@@ -83,9 +76,151 @@ async function init({ pyodide: indexURL, sims, python }) {
   runner = py.pyimport("sims.runner");
   loaded();
   lockDown();
-  self.postMessage({ type: "ready" });
+  self.postMessage({ type: "ready", restored });
   while (queue.length) handle(queue.shift());
   preload(runner.registered().toJs());
+}
+
+// Python with numpy, from numpy's files written in before Python starts, or else its wheel.
+// snapshot: {kept} to start from a kept snapshot (keptSnapshot), or {linked: []} to link all
+// of numpy's extension modules first (their paths put in linked), for a snapshot to be taken.
+async function startPython(indexURL, python, { kept, linked } = {}) {
+  // numpy as its files, fetched while the interpreter boots, written in before Python starts
+  const files = python?.unpacked ? numpyFiles(indexURL, python.lock.packages.numpy) : null;
+  files?.catch(() => {});
+  let libraries = [];
+  // The interpreter's 1.2 MB of JavaScript, which loadPyodide imports only once its own module
+  // is in: fetched and compiled meanwhile (the module map gives it the same module).
+  import(indexURL + "pyodide.asm.mjs").catch(() => {}); // loadPyodide reports a failure
+  const { loadPyodide } = await import(indexURL + "pyodide.mjs");
+  status("Starting Python and numpy…");
+  const unhook = (kept || linked) && atRuntimeStart((Module) => {
+    if (linked) linked.push(...libraries);
+    linkInOrder(Module, kept ? kept.meta.libraries : linked);
+    if (kept && Module.HEAP8.length < kept.meta.heap) Module._emscripten_resize_heap(kept.meta.heap);
+  });
+  try {
+    const py = await Promise.race([
+      loadPyodide({
+        indexURL,
+        packageBaseUrl: indexURL,
+        lockFileContents: python && JSON.stringify(python.lock), // no request for the lock
+        packages: files ? [] : ["numpy"], // else fetched while the interpreter boots
+        fsInit: files && (async (FS, { sitePackages }) => (libraries = untar(FS, sitePackages, await files))),
+        _makeSnapshot: Boolean(linked),
+        _loadSnapshot: kept?.bytes,
+        stdout: () => {},
+        stderr: () => {},
+      }),
+      wasmFailed,
+      files?.then(() => new Promise(() => {})), // only its failure counts: Python waits for it
+    ].filter(Boolean));
+    if (kept) reopen(py._module.LDSO, kept.meta.handles);
+    return py;
+  } finally {
+    if (unhook) unhook();
+  }
+}
+
+// --- A snapshot of Python with numpy imported --------------------------------------------------
+// Booting Python and importing numpy is most of a revisit's wait, and the same work every time:
+// once a visit is over its first start, the page has a worker of its own (never one that runs
+// sims or learners' code) start Python, import numpy and keep a copy of its memory in the
+// origin's cache storage, under a key that changes with every file it came from (the builder's
+// python.snapshot). A later start restores that memory instead (docs/benchmarks.md). Pyodide's
+// own snapshots (its private _makeSnapshot and _loadSnapshot) hold no extension modules: this
+// worker links numpy's, all of them in one order, at the same moment of both starts, before the
+// snapshot's memory is put back, so that each lands where the snapshot's pointers expect it.
+// Whatever goes wrong, the start is the usual one; a snapshot that fails once is deleted.
+
+// Beside the offline worker's caches ("understand-world-models SCOPE VERSION", sw.js), so that a
+// new version's offline worker deletes it with them. The site's scope holds its runtime.
+const snapshotCache = (indexURL) => `understand-world-models ${new URL("../", indexURL).href} python`;
+const snapshotURL = (indexURL, python) => `${indexURL}snapshot/${python.snapshot}`;
+// What the restored Python must compute as the one that made the snapshot did.
+const PROBE = "import numpy as np; repr(np.random.default_rng(7).standard_normal(64) @ np.arange(64.0))";
+
+async function keptSnapshot(indexURL, python) {
+  if (!python?.unpacked || !python.snapshot || !self.caches) return null;
+  try {
+    const cache = await caches.open(snapshotCache(indexURL));
+    const response = await cache.match(snapshotURL(indexURL, python));
+    if (!response) return null;
+    const meta = JSON.parse(response.headers.get("x-snapshot"));
+    const bytes = response.arrayBuffer().then((buffer) => {
+      if (buffer.byteLength !== meta.size) throw new Error("the snapshot is cut short");
+      return new Uint8Array(buffer);
+    });
+    bytes.catch(() => {}); // Pyodide awaits it; a failed read makes the start fail, then fall back
+    return { meta, bytes };
+  } catch {
+    return null;
+  }
+}
+
+async function forgetSnapshot(indexURL) {
+  await caches.delete(snapshotCache(indexURL)).catch(() => {});
+}
+
+function samePython(py, meta) {
+  try {
+    return py.runPython(PROBE) === meta.probe;
+  } catch {
+    return false;
+  }
+}
+
+async function makeSnapshot({ pyodide: indexURL, python }) {
+  watchRuntime();
+  const linked = [];
+  const py = await startPython(indexURL, python, { linked });
+  py.runPython("import numpy, numpy.random");
+  const { LDSO, HEAP8 } = py._module;
+  const loaded = Object.values(LDSO.loadedLibsByName).map((dso) => dso.name).filter((name) => name.endsWith(".so"));
+  if (loaded.join() !== linked.join()) throw new Error("an extension module was linked after Python started");
+  // numpy's dist-info puts it among Pyodide's loaded packages, which a snapshot must find empty
+  // (a restored Python starts with a new, empty one). This Python ends with this worker.
+  for (const name of Object.keys(py.loadedPackages)) delete py.loadedPackages[name];
+  const bytes = py.makeMemorySnapshot();
+  const meta = {
+    libraries: linked,
+    handles: Object.entries(LDSO.loadedLibsByHandle).filter(([handle]) => +handle).map(([handle, dso]) => [+handle, dso.name]),
+    size: bytes.length,
+    heap: HEAP8.length,
+    probe: py.runPython(PROBE),
+  };
+  await forgetSnapshot(indexURL); // one snapshot a site: this one
+  const cache = await caches.open(snapshotCache(indexURL));
+  await cache.put(snapshotURL(indexURL, python), new Response(bytes, {
+    headers: { "content-type": "application/octet-stream", "x-snapshot": JSON.stringify(meta) },
+  }));
+}
+
+// Emscripten reads its Module's onRuntimeInitialized once its runtime is up, before Python
+// starts; Pyodide sets none and gives no other hold on the Module before it boots Python. So,
+// only while a snapshot is made or restored, an accessor on Object.prototype answers for it.
+function atRuntimeStart(run) {
+  Object.defineProperty(Object.prototype, "onRuntimeInitialized", {
+    configurable: true,
+    get() {
+      return this && this.LDSO && this.API ? () => run(this) : undefined;
+    },
+  });
+  return () => delete Object.prototype.onRuntimeInitialized;
+}
+
+// Link extension modules as Python's import would (local, never unloaded), so that the import
+// finds them linked.
+function linkInOrder(Module, libraries) {
+  for (const path of libraries) {
+    Module.loadDynamicLibrary(path, { loadAsync: false, global: false, nodelete: true }, {});
+  }
+}
+
+// The handles Python's dlopen gave out before the snapshot, which live in its memory, mapped
+// again to the libraries they name.
+function reopen(LDSO, handles) {
+  for (const [handle, name] of handles) LDSO.loadedLibsByHandle[handle] = LDSO.loadedLibsByName[name];
 }
 
 // What sims never need, taken away before any sim or learner's code runs: the origin's storage
@@ -137,6 +272,16 @@ function preload(names) {
   }, 200);
 }
 
+// Once per worker: Pyodide's WebAssembly made from the page's compiled module, and its failure
+// turned into a rejected promise (wasmFailed), however many times Python is started.
+let wasmFailed;
+function watchRuntime() {
+  if (wasmFailed) return;
+  useCompiledRuntime();
+  wasmFailed = runtimeFailure();
+  wasmFailed.catch(() => {}); // each start races it
+}
+
 // Pyodide instantiates its WebAssembly with instantiateStreaming: let it start from the page's
 // compiled module when there is one.
 function useCompiledRuntime() {
@@ -178,11 +323,13 @@ async function numpyFiles(indexURL, numpy) {
 
 // Write a POSIX (ustar) tar's files under folder. Each file is a view of the tar's one buffer,
 // which the file system keeps rather than copies (canOwn): nothing is unpacked twice. An
-// extension module among them is linked by Python's import, only if it is imported.
+// extension module among them is linked by Python's import, only if it is imported. Returns
+// the extension modules' paths, in the tar's order.
 function untar(FS, folder, tar) {
   const decoder = new TextDecoder();
   const text = (at, length) => decoder.decode(tar.subarray(at, at + length)).replace(/\0.*$/s, "");
   const made = new Set();
+  const libraries = [];
   for (let at = 0; at + 512 <= tar.length && tar[at] !== 0;) {
     const prefix = text(at + 345, 155);
     const name = (prefix ? prefix + "/" : "") + text(at, 100);
@@ -197,9 +344,11 @@ function untar(FS, folder, tar) {
         made.add(dir);
       }
       FS.writeFile(path, tar.subarray(at, at + size), { canOwn: true });
+      if (path.endsWith(".so")) libraries.push(path);
     }
     at += Math.ceil(size / 512) * 512;
   }
+  return libraries;
 }
 
 async function sha256(bytes) {

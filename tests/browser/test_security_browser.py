@@ -6,6 +6,7 @@ The hostile payloads live here, not in the course.
 """
 
 import base64
+import contextlib
 import functools
 import http.server
 import json
@@ -148,7 +149,9 @@ def test_code_in_an_imported_progress_file_waits_for_run(context, origin, tmp_pa
 
 # --- 2. The Python worker runs under the page's policy, without the origin's storage -----------
 
-def test_learner_code_in_the_worker_reaches_nothing_beyond_the_course(context, origin):
+def reach(page, origin):
+    """What learner code run in the page's sim can reach, by name: "allowed" or "refused", and
+    each of the origin's storage and ways to start more code: "gone" or "present"."""
     course, base, foreign = origin
     probes = f'''
 import js
@@ -177,17 +180,23 @@ for name in ["caches", "indexedDB", "importScripts", "Worker", "SharedWorker"]:
     inherited = js.Reflect.get(js.WorkerGlobalScope.prototype, name)
     RESULTS[name] = "gone" if here is None and inherited is None else "present"
 '''
+    run_edited(page, probes + sim_saying("__import__('json').dumps(RESULTS)"))
+    page.wait_for_function(f"() => document.querySelector('{SIM} .sim-summary').textContent.startsWith('{{')")
+    return json.loads(summary(page))
+
+
+CONFINED = {"eval": "refused", "function": "refused", "foreign origin": "refused", "other site": "refused",
+            "own course": "allowed", "caches": "gone", "indexedDB": "gone", "importScripts": "gone",
+            "Worker": "gone", "SharedWorker": "gone"}
+
+
+def test_learner_code_in_the_worker_reaches_nothing_beyond_the_course(context, origin):
+    course, _, _ = origin
     page = context.new_page()
     problems = watch(page)
     page.goto(course + CH0)
     ready(page)
-    run_edited(page, probes + sim_saying("__import__('json').dumps(RESULTS)"))
-    page.wait_for_function(f"() => document.querySelector('{SIM} .sim-summary').textContent.startsWith('{{')")
-    results = json.loads(summary(page))
-    assert results == {"eval": "refused", "function": "refused", "foreign origin": "refused",
-                       "other site": "refused", "own course": "allowed", "caches": "gone",
-                       "indexedDB": "gone", "importScripts": "gone", "Worker": "gone",
-                       "SharedWorker": "gone"}
+    assert reach(page, origin) == CONFINED
     assert problems == []
 
 
@@ -277,6 +286,106 @@ def test_a_new_version_never_precaches_an_old_file_from_the_http_cache(browser, 
     finally:
         context.close()
         server.shutdown()
+
+
+# --- 4. A snapshot of Python is restored only when it is this build's, whole and sound ------
+
+WORKERS = """
+    window.__workers = []; // each worker the page made: what it was sent, and what it said
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (message, ...rest) {
+      this.seen?.sent.push(message.type);
+      return post.call(this, message, ...rest);
+    };
+    window.Worker = class extends window.Worker {
+      constructor(...args) {
+        super(...args);
+        this.seen = { sent: [], restored: null, frame: null };
+        window.__workers.push(this.seen);
+        this.addEventListener("message", ({ data }) => {
+          if (data.type === "ready") this.seen.restored = data.restored;
+          if (data.type === "frame" && !this.seen.frame) this.seen.frame = Array.from(data.data);
+        });
+      }
+    };
+"""
+KEPT = "understand-world-models/python-snapshot"  # python.js
+
+
+def snapshots(page, course):
+    """This site's kept snapshots, as [address, the probe its Python computed]."""
+    return page.evaluate("""async (course) => {
+        const cache = await caches.open(`understand-world-models ${course} python`);
+        return Promise.all((await cache.keys()).map(async (request) =>
+            [request.url, JSON.parse((await cache.match(request)).headers.get("x-snapshot")).probe]));
+    }""", course)
+
+
+@contextlib.contextmanager
+def first_visit(browser, course):
+    """A page after its first visit, its snapshot kept: (page, its workers, its snapshots, problems)."""
+    context = browser.new_context(service_workers="allow")
+    context.add_init_script(WORKERS)
+    try:
+        page = context.new_page()
+        problems = watch(page)
+        page.goto(course + CH0)
+        ready(page)
+        page.wait_for_function(f"() => localStorage.getItem('{KEPT}')", timeout=READY)
+        yield page, page.evaluate("window.__workers"), snapshots(page, course), problems
+    finally:
+        context.close()
+
+
+def revisit(page):
+    """Reload; the workers of the new visit once its sim has its first frame."""
+    page.reload()
+    ready(page)
+    page.wait_for_function("() => window.__workers[0]?.frame")
+    return page.evaluate("window.__workers")
+
+
+def test_a_revisit_restores_the_snapshot_its_first_visit_kept_and_computes_the_same(browser, origin):
+    course = origin[0]
+    with first_visit(browser, course) as (page, workers, kept, problems):
+        key = json.loads(page.text_content("#course-config"))["python"]["snapshot"]
+        booted, maker = workers
+        assert booted["restored"] is False and booted["frame"]
+        assert maker["sent"] == ["snapshot", "runtime"]  # never a sim's start, nor any code
+        assert [url for url, _ in kept] == [f"{course}pyodide/snapshot/{key}"]
+        [restored] = revisit(page)
+        assert restored["restored"] is True
+        assert restored["frame"] == booted["frame"]
+        assert reach(page, origin) == CONFINED
+        assert problems == []
+
+
+TAMPER = """async ([course, url, damage]) => {
+    const cache = await caches.open(`understand-world-models ${course} python`);
+    const response = await cache.match(url);
+    const meta = JSON.parse(response.headers.get("x-snapshot"));
+    let bytes = new Uint8Array(await response.arrayBuffer());
+    if (damage === "cut short") bytes = bytes.slice(0, bytes.length / 2);
+    if (damage === "garbled") bytes.fill(7);
+    if (damage === "another Python") meta.probe = "0.0";
+    if (damage === "another build") await cache.delete(url), url = url.replace(/[^/]+$/, "0ther");
+    await cache.put(url, new Response(bytes, { headers: { "x-snapshot": JSON.stringify(meta) } }));
+}"""
+
+
+@pytest.mark.parametrize("damage", ["cut short", "garbled", "another Python", "another build"])
+def test_a_snapshot_that_is_damaged_or_not_this_builds_is_never_used_and_is_replaced(browser, origin, damage):
+    course = origin[0]
+    with first_visit(browser, course) as (page, workers, kept, problems):
+        [(url, _)] = kept
+        page.evaluate(TAMPER, [course, url, damage])  # untouched, it is restored (the test above)
+        booted = revisit(page)[0]
+        assert booted["restored"] is False and booted["frame"] == workers[0]["frame"]
+        deadline = time.monotonic() + READY / 1000  # the next visit's own snapshot takes its place
+        while snapshots(page, course) != kept and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        assert snapshots(page, course) == kept
+        assert problems == []
 
 
 # --- 5. Loading that stalls or finds a damaged file says so ---------------------------------------

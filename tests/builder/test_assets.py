@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import shutil
 import tarfile
 import zipfile
 
@@ -62,7 +63,24 @@ def test_every_page_gives_the_worker_the_lock_so_it_asks_the_server_nothing_firs
     lock = json.loads((built_site / "pyodide" / "pyodide-lock.json").read_text())
     html = (built_site / "index.html").read_text(encoding="utf-8")
     config = json.loads(html.split('id="course-config">', 1)[1].split("</script>", 1)[0])
-    assert config["python"] == {"lock": lock, "unpacked": True}
+    key = pyodide.snapshot_key(built_site / "pyodide", built_site / "static" / "js" / "worker.js")
+    assert config["python"] == {"lock": lock, "unpacked": True, "snapshot": key}
+
+
+def test_a_snapshot_of_python_is_named_by_everything_it_is_made_from(built_site, tmp_path):
+    # The worker restores only the snapshot under this name (tests/browser/test_security_browser.py).
+    runtime, worker = tmp_path / "pyodide", tmp_path / "worker.js"
+    runtime.mkdir()
+    for name in ("python_stdlib.zip", "pyodide-lock.json"):
+        shutil.copy(built_site / "pyodide" / name, runtime / name)
+    shutil.copy(built_site / "static" / "js" / "worker.js", worker)
+    key = pyodide.snapshot_key(runtime, worker)
+    assert len(key) == 32 and pyodide.snapshot_key(runtime, worker) == key
+    for changed in (runtime / "python_stdlib.zip", runtime / "pyodide-lock.json", worker):
+        original = changed.read_bytes()
+        changed.write_bytes(original + b" ")
+        assert pyodide.snapshot_key(runtime, worker) != key, changed.name
+        changed.write_bytes(original)
 
 
 def shipped_numpy(built_site):
