@@ -19,15 +19,18 @@ export class CompiledRuntime {
   }
 
   // Once a first visit's Python is up, compile it here in the background: the browser keeps it
-  // compiled for the next visit, and a restarted worker gets it at once.
+  // compiled for the next visit, and a restarted worker gets it at once. Returns the promise
+  // of the module (or null), for a worker that can wait.
   keep() {
-    if (this.keeping || remembered(this.wasm)) return;
-    this.keeping = true;
-    setTimeout(() => compile(this.wasm).then((module) => {
-      if (!module) return;
-      remember(this.wasm);
-      this.module = Promise.resolve(module);
-    }), 1000);
+    if (remembered(this.wasm)) return this.forWorker();
+    this.keeping ??= new Promise((wait) => setTimeout(wait, 1000)).then(() => compile(this.wasm)).then((module) => {
+      if (module) {
+        remember(this.wasm);
+        this.module = Promise.resolve(module);
+      }
+      return module;
+    });
+    return this.keeping;
   }
 }
 

@@ -99,12 +99,12 @@ export class Python {
   // visit's idle time: it never runs a sim or a learner's code. Once a visit, if none was
   // restored, and only where the course is kept for offline use (its service worker runs):
   // that is where a learner comes back.
-  snapshotLater() {
+  snapshotLater(compiled) {
     const key = this.config.python?.snapshot;
     if (!key || this.snapshotting || !navigator.serviceWorker) return;
     this.snapshotting = true;
     const idle = (run) => (self.requestIdleCallback ? requestIdleCallback(run, { timeout: 5000 }) : run());
-    navigator.serviceWorker.ready.then(() => setTimeout(() => idle(async () => {
+    Promise.all([compiled, navigator.serviceWorker.ready]).then(([module]) => setTimeout(() => idle(async () => {
       const maker = new Worker(await this.code, { type: "module" });
       maker.onmessage = ({ data }) => {
         if (data.type !== "snapshot") return;
@@ -114,7 +114,7 @@ export class Python {
       maker.onerror = () => maker.terminate();
       const url = (path) => new URL(path, document.baseURI).href;
       maker.postMessage({ type: "snapshot", pyodide: url(this.config.pyodide), python: this.config.python });
-      this.runtime.forWorker().then((module) => maker.postMessage({ type: "runtime", module }));
+      maker.postMessage({ type: "runtime", module });
     }), SNAPSHOT_AFTER_MS));
   }
 
@@ -130,8 +130,8 @@ export class Python {
     } else if (message.type === "ready") {
       this.state = "ready";
       for (const sim of this.sims.values()) sim.pythonReady(this.startedEarly.has(sim.key));
-      this.runtime.keep();
-      if (!message.restored) this.snapshotLater();
+      const compiled = this.runtime.keep();
+      if (!message.restored) this.snapshotLater(compiled);
     } else if (message.type === "failed") {
       this.state = "failed";
       this.failure = message.message;

@@ -51,16 +51,18 @@ async function init({ pyodide: indexURL, sims, python }) {
   });
   bundle.catch(() => {}); // awaited below; a failure here must not go unhandled meanwhile
   watchRuntime();
+  const files = numpyFiles(indexURL, python);
+  importRuntime(indexURL).catch(() => {}); // under way while the snapshot is looked for
   let restored = false;
   let py;
   try {
     const kept = await keptSnapshot(indexURL, python);
     if (kept) {
-      py = await startPython(indexURL, python, { kept }).catch(() => null);
+      py = await startPython(indexURL, python, files, { kept }).catch(() => null);
       restored = Boolean(py) && samePython(py, kept.meta);
       if (!restored) await forgetSnapshot(indexURL); // damaged or foreign: never tried again
     }
-    if (!restored) py = await startPython(indexURL, python);
+    if (!restored) py = await startPython(indexURL, python, files);
   } catch (error) {
     throw (await whatIsBroken(indexURL, python)) || error;
   }
@@ -81,18 +83,20 @@ async function init({ pyodide: indexURL, sims, python }) {
   preload(runner.registered().toJs());
 }
 
-// Python with numpy, from numpy's files written in before Python starts, or else its wheel.
-// snapshot: {kept} to start from a kept snapshot (keptSnapshot), or {linked: []} to link all
-// of numpy's extension modules first (their paths put in linked), for a snapshot to be taken.
-async function startPython(indexURL, python, { kept, linked } = {}) {
-  // numpy as its files, fetched while the interpreter boots, written in before Python starts
-  const files = python?.unpacked ? numpyFiles(indexURL, python.lock.packages.numpy) : null;
-  files?.catch(() => {});
-  let libraries = [];
-  // The interpreter's 1.2 MB of JavaScript, which loadPyodide imports only once its own module
-  // is in: fetched and compiled meanwhile (the module map gives it the same module).
+// Pyodide's JavaScript. The interpreter's 1.2 MB, which loadPyodide imports only once its own
+// module is in, is fetched and compiled meanwhile (the module map gives it the same module).
+function importRuntime(indexURL) {
   import(indexURL + "pyodide.asm.mjs").catch(() => {}); // loadPyodide reports a failure
-  const { loadPyodide } = await import(indexURL + "pyodide.mjs");
+  return import(indexURL + "pyodide.mjs");
+}
+
+// Python with numpy, from numpy's files (numpyFiles) written in before Python starts, or else
+// its wheel (files null). snapshot: {kept} to start from a kept snapshot (keptSnapshot), or
+// {linked: []} to link all of numpy's extension modules first (their paths put in linked),
+// for a snapshot to be taken.
+async function startPython(indexURL, python, files, { kept, linked } = {}) {
+  let libraries = [];
+  const { loadPyodide } = await importRuntime(indexURL);
   status("Starting Python and numpy…");
   const unhook = (kept || linked) && atRuntimeStart((Module) => {
     if (linked) linked.push(...libraries);
@@ -173,7 +177,7 @@ function samePython(py, meta) {
 async function makeSnapshot({ pyodide: indexURL, python }) {
   watchRuntime();
   const linked = [];
-  const py = await startPython(indexURL, python, { linked });
+  const py = await startPython(indexURL, python, numpyFiles(indexURL, python), { linked });
   py.runPython("import numpy, numpy.random");
   const { LDSO, HEAP8 } = py._module;
   const loaded = Object.values(LDSO.loadedLibsByName).map((dso) => dso.name).filter((name) => name.endsWith(".so"));
@@ -309,8 +313,15 @@ function runtimeFailure() {
 }
 
 // numpy's files (a tar, perhaps gzipped, made by the builder from the wheel), checked against
-// the lock's sha256 before any of them reaches Python.
-async function numpyFiles(indexURL, numpy) {
+// the lock's sha256 before any of them reaches Python; null when numpy ships as its wheel.
+function numpyFiles(indexURL, python) {
+  if (!python?.unpacked) return null;
+  const files = fetchNumpy(indexURL, python.lock.packages.numpy);
+  files.catch(() => {}); // awaited by Python's start, which fails with it
+  return files;
+}
+
+async function fetchNumpy(indexURL, numpy) {
   const response = await fetch(indexURL + numpy.file_name);
   if (!response.ok) throw missing("numpy's files", numpy.file_name, response);
   const bytes = new Uint8Array(await response.arrayBuffer());
