@@ -60,7 +60,8 @@ async function init({ pyodide: indexURL, sims, python }) {
     if (kept) {
       py = await startPython(indexURL, python, files, { kept }).catch(() => null);
       restored = Boolean(py) && samePython(py, kept.meta);
-      if (!restored) await forgetSnapshot(indexURL); // damaged or foreign: never tried again
+      if (restored) py.runPython(RESEED);
+      else await forgetSnapshot(indexURL); // damaged or foreign: never tried again
     }
     if (!restored) py = await startPython(indexURL, python, files);
   } catch (error) {
@@ -143,6 +144,9 @@ const snapshotCache = (indexURL) => `understand-world-models ${new URL("../", in
 const snapshotURL = (indexURL, python) => `${indexURL}snapshot/${python.snapshot}`;
 // What the restored Python must compute as the one that made the snapshot did.
 const PROBE = "import numpy as np; repr(np.random.default_rng(7).standard_normal(64) @ np.arange(64.0))";
+// The generators seeded when they were imported would draw the snapshot's numbers on every
+// visit: seeded again, from the browser's entropy.
+const RESEED = "import random, numpy.random; random.seed(); numpy.random.seed()";
 
 async function keptSnapshot(indexURL, python) {
   if (!python?.unpacked || !python.snapshot || !self.caches) return null;

@@ -357,7 +357,20 @@ def test_a_revisit_restores_the_snapshot_its_first_visit_kept_and_computes_the_s
         assert restored["restored"] is True
         assert restored["frame"] == booted["frame"]
         assert reach(page, origin) == CONFINED
+        # Unseeded generators draw afresh in each restored Python, not the snapshot's numbers:
+        # code run here runs again at the next visit, as its first frame.
+        paste_code(page, f"{SIM} .code-input", DRAW)  # the editor reach() opened
+        page.click(f"{SIM} button[data-code=run]")
+        drawn = []
+        for _ in range(2):
+            assert revisit(page)[0]["restored"] is True
+            page.wait_for_function(f"() => document.querySelector('{SIM} .sim-summary').textContent.startsWith('(')")
+            drawn.append(summary(page))
+        assert drawn[0] != drawn[1]
         assert problems == []
+
+
+DRAW = "import random, numpy\nDRAWN = repr((random.random(), numpy.random.random()))  # once a start\n" + sim_saying("DRAWN")
 
 
 TAMPER = """async ([course, url, damage]) => {
