@@ -89,7 +89,8 @@ def settle(page, server):
     try:
         until(page, """!document.querySelector("[data-sim]")
             || !JSON.parse(document.getElementById("course-config").textContent).python?.snapshot
-            || localStorage.getItem("understand-world-models/python-snapshot")""", timeout=30)
+            || caches.keys().then((names) => names.find((name) => name.endsWith(" python")))
+                .then((name) => name && caches.open(name)).then((cache) => cache?.keys()).then((kept) => kept?.length)""", timeout=30)
     except Timeout:
         pass  # no snapshot could be made: the revisits start as the first visit did
     server.wait_quiet(1.0)

@@ -4,7 +4,7 @@ import { CompiledRuntime } from "./compiled-runtime.js";
 
 const STALL_MS = 30_000; // no word from a loading worker for this long: its download stalled
 const SNAPSHOT_AFTER_MS = 1000; // after Python's first start, then at the first idle moment
-const SNAPSHOT_KEPT = "understand-world-models/python-snapshot"; // localStorage: which one
+const absolute = (path) => new URL(path, document.baseURI).href; // for a blob: worker
 
 export class Python {
   constructor(config) {
@@ -46,8 +46,7 @@ export class Python {
     this.early = []; // what sims sent before the worker was made, for it to find on arrival
     this.startedEarly = new Set(); // the sims whose start this worker has before it is ready
     this.receive({ type: "status", text: "Downloading Python…" });
-    const url = (path) => new URL(path, document.baseURI).href;
-    this.code ??= fetch(url(this.config.worker)).then((response) => {
+    this.code ??= fetch(absolute(this.config.worker)).then((response) => {
       if (!response.ok) throw new Error(`${this.config.worker}: HTTP ${response.status}`);
       return response.blob();
     }).then((blob) => URL.createObjectURL(new Blob([blob], { type: "text/javascript" })));
@@ -61,7 +60,7 @@ export class Python {
         this.receive({ type: "failed", message: "Python could not load: " + (event.message || "the worker failed to start") });
       };
       worker.postMessage({
-        type: "init", pyodide: url(this.config.pyodide), sims: url(this.config.sims), python: this.config.python,
+        type: "init", pyodide: absolute(this.config.pyodide), sims: absolute(this.config.sims), python: this.config.python,
       });
       for (const message of this.early.splice(0)) worker.postMessage(message);
       this.runtime.forWorker().then((module) => worker.postMessage({ type: "runtime", module }));
@@ -100,20 +99,14 @@ export class Python {
   // restored, and only where the course is kept for offline use (its service worker runs):
   // that is where a learner comes back.
   snapshotLater(compiled) {
-    const key = this.config.python?.snapshot;
-    if (!key || this.snapshotting || !navigator.serviceWorker) return;
+    if (!this.config.python?.snapshot || this.snapshotting || !navigator.serviceWorker) return;
     this.snapshotting = true;
     const idle = (run) => (self.requestIdleCallback ? requestIdleCallback(run, { timeout: 5000 }) : run());
     Promise.all([compiled, navigator.serviceWorker.ready]).then(([module]) => setTimeout(() => idle(async () => {
       const maker = new Worker(await this.code, { type: "module" });
-      maker.onmessage = ({ data }) => {
-        if (data.type !== "snapshot") return;
-        maker.terminate();
-        if (data.kept) localStorage.setItem(SNAPSHOT_KEPT, key);
-      };
+      maker.onmessage = ({ data }) => data.type === "snapshot" && maker.terminate();
       maker.onerror = () => maker.terminate();
-      const url = (path) => new URL(path, document.baseURI).href;
-      maker.postMessage({ type: "snapshot", pyodide: url(this.config.pyodide), python: this.config.python });
+      maker.postMessage({ type: "snapshot", pyodide: absolute(this.config.pyodide), python: this.config.python });
       maker.postMessage({ type: "runtime", module });
     }), SNAPSHOT_AFTER_MS));
   }

@@ -8,7 +8,7 @@
 //               {type: "stop", key}
 // Messages out: {type: "status", text} | {type: "progress"} | {type: "failed", message}
 //               {type: "ready", restored}: restored, whether Python came from a kept snapshot
-//               {type: "snapshot", kept}: from a snapshot worker, once it is done
+//               {type: "snapshot"}: from a snapshot worker, once it is done
 //               {type: "frame", key, run, spec, data, ms}: ms, the worker's own time for it
 let runner = null;
 const queue = [];
@@ -19,9 +19,10 @@ const runtime = new Promise((resolve) => (receiveRuntime = resolve));
 self.onmessage = (event) => {
   const message = event.data;
   if (message.type === "init") init(message).catch(fail);
-  else if (message.type === "snapshot") makeSnapshot(message).then(
-    () => self.postMessage({ type: "snapshot", kept: true }),
-    () => self.postMessage({ type: "snapshot", kept: false })); // the next visit boots as today
+  else if (message.type === "snapshot") {
+    makeSnapshot(message).catch(() => {}) // none kept: the next visit starts as this one did
+      .then(() => self.postMessage({ type: "snapshot" }));
+  }
   else if (message.type === "runtime") receiveRuntime(message.module);
   else if (runner) handle(message);
   else queue.push(message);
@@ -149,10 +150,9 @@ const PROBE = "import numpy as np; repr(np.random.default_rng(7).standard_normal
 const RESEED = "import random, numpy.random; random.seed(); numpy.random.seed()";
 
 async function keptSnapshot(indexURL, python) {
-  if (!python?.unpacked || !python.snapshot || !self.caches) return null;
+  if (!python?.snapshot || !self.caches) return null; // the builder names one only for numpy's files
   try {
-    const cache = await caches.open(snapshotCache(indexURL));
-    const response = await cache.match(snapshotURL(indexURL, python));
+    const response = await caches.match(snapshotURL(indexURL, python), { cacheName: snapshotCache(indexURL) });
     if (!response) return null;
     const meta = JSON.parse(response.headers.get("x-snapshot"));
     const bytes = response.arrayBuffer().then((buffer) => {

@@ -309,9 +309,6 @@ WORKERS = """
       }
     };
 """
-KEPT = "understand-world-models/python-snapshot"  # python.js
-
-
 def snapshots(page, course):
     """This site's kept snapshots, as [address, the probe its Python computed]."""
     return page.evaluate("""async (course) => {
@@ -331,7 +328,9 @@ def first_visit(browser, course):
         problems = watch(page)
         page.goto(course + CH0)
         ready(page)
-        page.wait_for_function(f"() => localStorage.getItem('{KEPT}')", timeout=READY)
+        deadline = time.monotonic() + READY / 1000
+        while not snapshots(page, course) and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
         yield page, page.evaluate("window.__workers"), snapshots(page, course), problems
     finally:
         context.close()
